@@ -1,0 +1,15 @@
+"""The answers the bot gives, one module per kind, wired into one router."""
+
+from __future__ import annotations
+
+from bot.answers import jobs, menu
+from bot.router import Router
+
+
+def build_router() -> Router:
+    """Return the router with every answer registered."""
+    entries = menu.Menu()
+    router = Router(fallback=lambda incoming: menu.not_understood(incoming, entries))
+    jobs.register(router)
+    menu.register(router, entries)
+    return router

@@ -1,0 +1,98 @@
+"""Exactly-once answers: replay and retry dedupe in Redis, and the 5-second reply budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from redis import Redis
+
+from bot.budget import Overrun, Runner
+from bot.config import WebhookConfig
+from bot.store import Keys
+from bot.wechat.replies import SUCCESS
+
+
+# One round trip claims both the query signature (replays) and the message (WeChat's retries).
+# An empty value marks a message whose answer is still being worked out.
+_CLAIM = """
+local first = redis.call('GET', KEYS[1])
+if first then
+  return {'replay', redis.call('GET', first) or false}
+end
+local reply = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[1], KEYS[2], 'EX', ARGV[1])
+if reply then
+  return {'duplicate', reply}
+end
+redis.call('SET', KEYS[2], '', 'EX', ARGV[2])
+return {'new', false}
+"""
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a push was answered: new, replay, duplicate, timeout, pending or error."""
+
+    kind: str
+    reply: bytes
+
+
+class Exchange:
+    """Answer each push once; answer its replays and retries with the same reply."""
+
+    def __init__(self, redis: Redis, runner: Runner, config: WebhookConfig,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.redis = redis
+        self.runner = runner
+        self.config = config
+        self.monotonic = monotonic
+        self._claim = redis.register_script(_CLAIM)
+
+    def answer(self, account: str, signature: str, dedupe_id: str, compute: Callable[[], bytes],
+               deadline: float) -> Outcome:
+        """Return the reply for a push, computing it at most once across every process."""
+        message_key = Keys.message(account, dedupe_id)
+        kind, cached = self._claim(
+            keys=[Keys.replay(account, signature), message_key],
+            args=[self._replay_ttl(), self.config.dedupe_ttl],
+        )
+        kind = kind.decode()
+        if kind == "new":
+            return self._compute(compute, message_key, deadline)
+        if not cached:
+            return self._wait_for(message_key, kind, deadline)
+        return Outcome(kind, cached)
+
+    def _replay_ttl(self) -> int:
+        # A signature can only be replayed while its timestamp is inside the window (either side).
+        skew = self.config.max_clock_skew
+        return 2 * skew + 60 if skew else self.config.dedupe_ttl
+
+    def _compute(self, compute: Callable[[], bytes], key: str, deadline: float) -> Outcome:
+        try:
+            return self.runner.run(lambda: self._compute_and_store(compute, key),
+                                   max(0.0, deadline - self.monotonic()))
+        except Overrun:
+            # Past the budget: answer now; the work finishes and stores its reply for any retry.
+            return Outcome("timeout", SUCCESS)
+
+    def _compute_and_store(self, compute: Callable[[], bytes], key: str) -> Outcome:
+        try:
+            reply = compute()
+        except BaseException:
+            self.redis.delete(key)  # let a retry try again rather than wait on a dead claim
+            raise
+        self.redis.set(key, reply, ex=self.config.dedupe_ttl)
+        return Outcome("new", reply)
+
+    def _wait_for(self, key: str, kind: str, deadline: float) -> Outcome:
+        """A concurrent copy is still being answered: wait for its reply within the budget."""
+        pause = 0.01
+        while self.monotonic() + pause < deadline:
+            time.sleep(pause)  # cooperative under gevent; rare: only concurrent duplicates get here
+            reply = self.redis.get(key)
+            if reply:
+                return Outcome(kind, reply)
+            pause = min(pause * 2, 0.1)
+        return Outcome("pending", SUCCESS)

@@ -1,0 +1,32 @@
+"""Structured logs: one JSON object per line, fields passed as `extra={"fields": {...}}`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+
+class JSONFormatter(logging.Formatter):
+    """Render a record as one JSON line; never include anything not put there on purpose."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def configure(level: str = "INFO") -> None:
+    """Send every csj log to stderr as JSON lines."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JSONFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

@@ -1,0 +1,201 @@
+"""The thin webhook view: verify, read, decrypt, dedupe, route, reply (encrypted in kind)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from redis.exceptions import RedisError
+
+from bot.config import Account, Config
+from bot.exchange import Exchange, Outcome
+from bot.router import Router
+from bot.wechat.crypto import DecryptError, MessageCipher, decrypt_any, sign, signature_ok
+from bot.wechat.guard import Refused, SignedQuery, verify_query
+from bot.wechat.messages import BadMessage, Message, parse_message
+from bot.wechat.replies import SUCCESS, TextReply
+from bot.wechat.xml import XMLRefused, element, parse
+
+log = logging.getLogger("csj.webhook")
+bp = Blueprint("webhook", __name__)
+
+XML_TYPES = ("text/xml", "application/xml")
+APOLOGY = "抱歉，系统暂时有点忙，请稍后再试。"
+
+
+@dataclass
+class WebhookService:
+    """Everything the view needs, built once per app."""
+
+    config: Config
+    redis: Any
+    router: Router
+    exchange: Exchange
+    clock: Any  # () -> epoch seconds
+    zone: Any
+    ciphers: dict[str, list[MessageCipher]] = field(default_factory=dict)
+
+
+@dataclass
+class Push:
+    """A verified, decrypted push; `cipher` is set when the reply must be encrypted."""
+
+    account: Account
+    query: SignedQuery
+    message: Message
+    cipher: MessageCipher | None
+
+
+def service() -> WebhookService:
+    return current_app.extensions["csj"]
+
+
+@bp.route("/wechat/<account_id>", methods=["GET", "POST"])
+def wechat(account_id: str) -> Response:
+    """WeChat's URL: GET verifies the server, POST delivers a message or event."""
+    started = time.monotonic()
+    fields: dict[str, Any] = {"account": account_id, "method": request.method}
+    try:
+        response = _verify_server(account_id) if request.method == "GET" else _receive(account_id, started, fields)
+    except Refused as refusal:
+        fields.update(outcome="refused", reason=refusal.reason)
+        response = Response(refusal.reason + "\n", refusal.status, mimetype="text/plain")
+    except RedisError as exc:
+        fields.update(outcome="unavailable", reason=type(exc).__name__)
+        response = Response("storage unavailable, try again\n", 503, mimetype="text/plain")
+    fields.update(status=response.status_code, ms=round((time.monotonic() - started) * 1000, 2))
+    log.info("push", extra={"fields": fields})
+    return response
+
+
+def _account(account_id: str) -> Account:
+    account = service().config.account(account_id)
+    if account is None:
+        raise Refused(404, "unknown account")
+    return account
+
+
+def _verify_server(account_id: str) -> Response:
+    svc = service()
+    account = _account(account_id)
+    verify_query(account, request.args, svc.clock(), svc.config.webhook.max_clock_skew)
+    echostr = request.args.get("echostr", "")
+    if not echostr or len(echostr) > 128:
+        raise Refused(400, "missing or malformed echostr")
+    return Response(echostr, 200, mimetype="text/plain")
+
+
+def _receive(account_id: str, started: float, fields: dict[str, Any]) -> Response:
+    svc = service()
+    account = _account(account_id)
+    query = verify_query(account, request.args, svc.clock(), svc.config.webhook.max_clock_skew)
+    push = _read_push(account, query, svc)
+    message = push.message
+    fields.update(type=message.event or message.type, msg_id=message.dedupe_id)
+    outcome = svc.exchange.answer(
+        account.id, query.signature, message.dedupe_id,
+        lambda: _answer(message, account, svc), started + svc.config.webhook.reply_budget,
+    )
+    fields["outcome"] = outcome.kind
+    return _reply(outcome, push, svc)
+
+
+def _read_push(account: Account, query: SignedQuery, svc: WebhookService) -> Push:
+    """Read the body (capped), refuse DTDs, check msg_signature, decrypt, parse the message."""
+    encrypted = _encryption_requested(account)
+    _check_content_type()
+    outer = _parse(_read_body(svc.config.webhook.max_body_bytes))
+    cipher = None
+    if encrypted:
+        plaintext, cipher = _decrypt(account, query, outer, svc.ciphers[account.id])
+        data = _parse(plaintext)
+    else:
+        data = outer
+    try:
+        return Push(account, query, parse_message(data, account.id), cipher)
+    except BadMessage as exc:
+        raise Refused(400, f"not a WeChat message: {exc}") from None
+
+
+def _encryption_requested(account: Account) -> bool:
+    encrypt_type = request.args.get("encrypt_type", "raw")
+    if encrypt_type not in ("raw", "aes"):
+        raise Refused(400, "unknown encrypt_type")
+    if encrypt_type == "raw" and account.require_encryption:
+        raise Refused(403, "plaintext messages are refused for this account")
+    if encrypt_type == "aes" and not account.aes_keys:
+        raise Refused(400, "encrypted message but the account has no EncodingAESKey")
+    return encrypt_type == "aes"
+
+
+def _check_content_type() -> None:
+    mimetype = request.mimetype
+    if mimetype and mimetype not in XML_TYPES:
+        raise Refused(415, "content type must be text/xml")
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise Refused(413, f"body larger than {limit} bytes")
+    body = request.stream.read(limit + 1)  # also bounds chunked bodies, which have no length
+    if len(body) > limit:
+        raise Refused(413, f"body larger than {limit} bytes")
+    if not body:
+        raise Refused(400, "empty body")
+    return body
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        return parse(body)
+    except XMLRefused as exc:
+        raise Refused(400, str(exc)) from None
+
+
+def _decrypt(account: Account, query: SignedQuery, outer: dict[str, Any],
+             ciphers: list[MessageCipher]) -> tuple[bytes, MessageCipher]:
+    encrypted = outer.get("Encrypt")
+    msg_signature = request.args.get("msg_signature", "")
+    if not isinstance(encrypted, str) or not encrypted:
+        raise Refused(400, "encrypted message without Encrypt")
+    if not signature_ok(msg_signature, account.token, query.timestamp, query.nonce, encrypted):
+        raise Refused(400, "msg_signature mismatch")
+    try:
+        return decrypt_any(ciphers, encrypted)
+    except DecryptError as exc:
+        log.info("decrypt failed", extra={"fields": {"account": account.id, "reason": exc.reason}})
+        raise Refused(400, "cannot decrypt message") from None
+
+
+def _answer(message: Message, account: Account, svc: WebhookService) -> bytes:
+    """Route the message and render the reply; a failing answer becomes an apology, logged."""
+    now = datetime.fromtimestamp(svc.clock(), svc.zone)
+    try:
+        reply = svc.router.route(svc.router.incoming(message, account, svc.redis, now))
+    except RedisError:
+        raise
+    except Exception:
+        log.exception("answer failed", extra={"fields": {"account": account.id, "msg_id": message.dedupe_id}})
+        reply = TextReply(APOLOGY)
+    return reply.render(message.from_user, message.to_user, int(svc.clock()))
+
+
+def _reply(outcome: Outcome, push: Push, svc: WebhookService) -> Response:
+    if outcome.reply == SUCCESS or push.cipher is None:
+        mimetype = "text/plain" if outcome.reply == SUCCESS else "application/xml"
+        return Response(outcome.reply, 200, mimetype=mimetype)
+    return Response(encrypt_reply(outcome.reply, push, svc), 200, mimetype="application/xml")
+
+
+def encrypt_reply(reply: bytes, push: Push, svc: WebhookService) -> str:
+    """Encrypt with the key that decrypted the push; Nonce echoes the query's, as WeChat asks."""
+    assert push.cipher is not None
+    encrypted = push.cipher.encrypt(reply)
+    timestamp = str(int(svc.clock()))
+    signature = sign(push.account.token, timestamp, push.query.nonce, encrypted)
+    return ("<xml>" + element("Encrypt", encrypted) + element("MsgSignature", signature)
+            + element("TimeStamp", int(timestamp)) + element("Nonce", push.query.nonce) + "</xml>")

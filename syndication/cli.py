@@ -1,0 +1,118 @@
+"""The `csj` command: one click group for every process and task."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+
+from bot.config import Config, ConfigError, load_config
+from syndication import services
+
+
+class Context:
+    """Loads the config once, on first use, so `csj --help` works without one."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.path)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._config
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("--config", "config_path", envvar="CSJ_CONFIG", default="config.toml", show_default=True,
+              help="Config file (TOML). Also CSJ_CONFIG.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str) -> None:
+    """csj: the 美丽长三角 bot and syndicator."""
+    ctx.obj = Context(config_path)
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@pass_ctx
+def config_check(ctx: Context) -> None:
+    """Validate the config file and summarise it (secrets are never shown)."""
+    config = ctx.config
+    click.echo(f"{config.source}: OK")
+    click.echo(f"redis: {config.redis.url or 'embedded under ' + config.redis.data_dir}")
+    for account in config.accounts.values():
+        mode = "safe" if account.require_encryption else "compatible" if account.encoding_aes_key else "plaintext"
+        click.echo(f"account {account.id}: {account.name} ({account.region}), {mode} mode, "
+                   f"publish {account.publish_mode}{', column' if account.column else ''}")
+
+
+@main.command()
+@click.option("--bind", help="host:port to listen on (default: [web] bind).")
+@pass_ctx
+def web(ctx: Context, bind: str | None) -> None:
+    """Serve the WeChat webhook with gunicorn (gevent workers)."""
+    config = ctx.config
+    bind = bind or config.web.bind
+    _guard(services.require_free, "webhook", bind)
+    with services.redis_url(config) as url:
+        process = services.start_web(config, bind, url)
+        _wait_interruptible([process])
+
+
+@main.command()
+@click.option("--bind", help="host:port for the webhook (default: [web] bind).")
+@pass_ctx
+def run(ctx: Context, bind: str | None) -> None:
+    """Run everything for development: Redis and the webhook, on the config's defaults."""
+    config = ctx.config
+    bind = bind or config.web.bind
+    _guard(services.require_free, "webhook", bind)
+    click.echo("csj: starting …")
+    with services.redis_url(config) as url:
+        click.echo(f"  redis    {url}")
+        process = services.start_web(config, bind, url)
+        _guard(services.wait_healthy, f"http://{bind}/healthz", process)
+        click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
+        click.echo(f"  health   http://{bind}/healthz")
+        click.echo("Ready. Press Ctrl-C to stop.")
+        _wait_interruptible([process])
+    click.echo("csj: stopped.")
+
+
+def _guard(check: Any, *args: Any) -> None:
+    try:
+        check(*args)
+    except services.ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _wait_interruptible(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Wait for the children; on Ctrl-C or SIGTERM stop them all cleanly."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while all(p.poll() is None for p in processes):
+            try:
+                processes[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        services.stop(processes)
+    failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM)]
+    if failed:
+        raise click.ClickException(f"a service exited with code {failed[0].returncode}")
