@@ -151,7 +151,8 @@ def mass_send_job_finished(message: Message) -> MassSendJobFinished:
     if not msg_id:
         raise BadMessage("MASSSENDJOBFINISH without MsgID")
     result = raw.get("ArticleUrlResult")
-    items = _as_list(result.get("ResultList")) if isinstance(result, dict) else []
+    result_list = result.get("ResultList") if isinstance(result, dict) else None
+    items = _as_list(result_list.get("item")) if isinstance(result_list, dict) else []
     return MassSendJobFinished(
         account=message.account,
         msg_id=msg_id,

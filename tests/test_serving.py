@@ -1,0 +1,86 @@
+"""The production server as deployed: gunicorn with gevent workers, over real sockets."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+
+import pytest
+import requests
+
+from bot.config import load_config
+from syndication import services
+from syndication.sandbox.pushes import sign_push, text_xml
+from tests.conftest import EXAMPLE_CONFIG
+
+OPENID = "oFollower0000000000000000001"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, redis_server):
+    """gunicorn on a socket bound here first, so requests queue until a worker takes them (no polling)."""
+    path = tmp_path_factory.mktemp("serving") / "config.toml"
+    shutil.copy(EXAMPLE_CONFIG, path)
+    config = load_config(path, environ={})
+    listener = socket.create_server(("127.0.0.1", 0))
+    command = services.gunicorn_command(config, f"fd://{listener.fileno()}")
+    process = subprocess.Popen(command, env=services.service_env(config, redis_server.url),
+                               pass_fds=[listener.fileno()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield config, f"http://127.0.0.1:{listener.getsockname()[1]}"
+    services.stop([process])
+    listener.close()
+
+
+def _post(config, base, account_id="zj", text="帮助", **options):
+    account = config.accounts[account_id]
+    push = sign_push(account, text_xml(account, OPENID, text), **options)
+    return requests.post(f"{base}/wechat/{account_id}", params=push.query, data=push.body,
+                         headers={"Content-Type": "text/xml"}, timeout=10)
+
+
+def test_a_push_is_answered_encrypted(served):
+    config, base = served
+    response = _post(config, base)
+    assert response.status_code == 200 and response.text.startswith("<xml><Encrypt>")
+
+
+def test_slow_clients_do_not_starve_the_workers(served):
+    config, base = served
+    port = int(base.rsplit(":", 1)[1])
+    slow = []
+    for _ in range(48):  # far more than 2 workers x any thread pool a sync server would have
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"POST /wechat/zj HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<xml>")
+        slow.append(sock)
+    try:
+        assert _post(config, base).status_code == 200
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_chunked_oversize_body_is_refused(served):
+    config, base = served
+    account = config.accounts["ah"]
+    push = sign_push(account, b"", encrypt=False)
+
+    def chunks():
+        yield b"<xml>"
+        for _ in range(100):
+            yield b"a" * 12000
+
+    response = requests.post(f"{base}/wechat/ah", params=push.query, data=chunks(),
+                             headers={"Content-Type": "text/xml"}, timeout=10)
+    assert response.status_code == 413
+
+
+def test_overlong_query_is_refused_by_gunicorn(served):
+    config, base = served
+    response = requests.post(f"{base}/wechat/zj", params={"nonce": "1" * 10000}, data=b"<xml/>", timeout=10)
+    assert response.status_code in (400, 414)
+
+
+def test_healthz(served):
+    _, base = served
+    assert requests.get(f"{base}/healthz", timeout=10).json()["redis"] == "ok"
