@@ -58,3 +58,27 @@ class Keys:
     @staticmethod
     def access_token(account: str) -> str:
         return f"{PREFIX}:wx:{{{account}}}:token"
+
+    # Forecasts share one hash tag: an import swaps the latest issue in one transaction.
+    FORECAST_LATEST = f"{PREFIX}:{{forecast}}:latest"
+    FORECAST_ISSUES = f"{PREFIX}:{{forecast}}:issues"
+
+    @staticmethod
+    def forecast_issue(issue_id: str) -> str:
+        """One forecast issue, as JSON; kept after newer ones arrive."""
+        return f"{PREFIX}:{{forecast}}:issue:{issue_id}"
+
+    @staticmethod
+    def forecast_card(issue_id: str) -> str:
+        """The issue's rendered picture (PNG bytes), drawn once."""
+        return f"{PREFIX}:{{forecast}}:card:{issue_id}"
+
+    @staticmethod
+    def forecast_media(account: str, issue_id: str) -> str:
+        """The account's temporary-media id for the issue's picture, with its upload time (JSON)."""
+        return f"{PREFIX}:wx:{{{account}}}:forecast-media:{issue_id}"
+
+    @staticmethod
+    def forecast_media_lock(account: str, issue_id: str) -> str:
+        """Held while one process uploads the picture, so others do not upload it twice."""
+        return f"{PREFIX}:wx:{{{account}}}:forecast-media-lock:{issue_id}"
