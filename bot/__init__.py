@@ -29,11 +29,12 @@ def create_app(config: Any = None, *, redis: Any = None, clock: Callable[[], flo
     if redis is None:
         redis = store.connect(config.redis)
     app = Flask(__name__)
-    app.extensions["csj"] = webhook.WebhookService(
+    service = webhook.WebhookService(
         config=config, redis=redis, router=router or build_router(),
         exchange=Exchange(redis, runner or default_runner(config.webhook.handler_threads), config.webhook), clock=clock or time.time, zone=ZONE,
         ciphers={a.id: [MessageCipher(k, a.appid) for k in a.aes_keys] for a in config.accounts.values()},
     )
-    app.register_blueprint(webhook.bp)
+    app.extensions["csj"] = service
+    app.wsgi_app = webhook.WebhookMiddleware(app.wsgi_app, service)  # type: ignore[method-assign]
     app.register_blueprint(health.bp)
     return app

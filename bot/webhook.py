@@ -1,4 +1,9 @@
-"""The thin webhook view: verify, read, decrypt, dedupe, route, reply (encrypted in kind)."""
+"""The thin webhook view: verify, read, decrypt, dedupe, route, reply (encrypted in kind).
+
+It is mounted as WSGI middleware in front of the Flask app rather than as a Flask route: on the
+hottest path Flask's request context and routing cost ~90 us of ~500 us per push (measured with
+bench/), and the view needs none of them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
 from redis.exceptions import RedisError
+from werkzeug.wrappers import Request, Response
 
 from bot.config import Account, Config
 from bot.exchange import Exchange, Outcome
@@ -21,7 +26,7 @@ from bot.wechat.replies import SUCCESS, TextReply
 from bot.wechat.xml import XMLRefused, element, parse
 
 log = logging.getLogger("csj.webhook")
-bp = Blueprint("webhook", __name__)
+PATH_PREFIX = "/wechat/"
 
 XML_TYPES = ("text/xml", "application/xml")
 APOLOGY = "抱歉，系统暂时有点忙，请稍后再试。"
@@ -50,17 +55,27 @@ class Push:
     cipher: MessageCipher | None
 
 
-def service() -> WebhookService:
-    return current_app.extensions["csj"]
+class WebhookMiddleware:
+    """Serve /wechat/<account_id> directly; pass every other path to the wrapped (Flask) app."""
+
+    def __init__(self, app: Any, svc: WebhookService) -> None:
+        self.app = app
+        self.svc = svc
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        account_id = path[len(PATH_PREFIX):]
+        if not path.startswith(PATH_PREFIX) or not account_id or "/" in account_id:
+            return self.app(environ, start_response)
+        return wechat(self.svc, account_id, Request(environ))(environ, start_response)
 
 
-@bp.route("/wechat/<account_id>", methods=["GET", "POST"])
-def wechat(account_id: str) -> Response:
+def wechat(svc: WebhookService, account_id: str, request: Request) -> Response:
     """WeChat's URL: GET verifies the server, POST delivers a message or event."""
     started = time.monotonic()
     fields: dict[str, Any] = {"account": account_id, "method": request.method}
     try:
-        response = _verify_server(account_id) if request.method == "GET" else _receive(account_id, started, fields)
+        response = _dispatch(svc, account_id, request, started, fields)
     except Refused as refusal:
         fields.update(outcome="refused", reason=refusal.reason)
         response = Response(refusal.reason + "\n", refusal.status, mimetype="text/plain")
@@ -72,16 +87,24 @@ def wechat(account_id: str) -> Response:
     return response
 
 
-def _account(account_id: str) -> Account:
-    account = service().config.account(account_id)
+def _dispatch(svc: WebhookService, account_id: str, request: Request, started: float,
+              fields: dict[str, Any]) -> Response:
+    if request.method == "GET":
+        return _verify_server(svc, account_id, request)
+    if request.method == "POST":
+        return _receive(svc, account_id, request, started, fields)
+    raise Refused(405, "method not allowed")
+
+
+def _account(svc: WebhookService, account_id: str) -> Account:
+    account = svc.config.account(account_id)
     if account is None:
         raise Refused(404, "unknown account")
     return account
 
 
-def _verify_server(account_id: str) -> Response:
-    svc = service()
-    account = _account(account_id)
+def _verify_server(svc: WebhookService, account_id: str, request: Request) -> Response:
+    account = _account(svc, account_id)
     verify_query(account, request.args, svc.clock(), svc.config.webhook.max_clock_skew)
     echostr = request.args.get("echostr", "")
     if not echostr or len(echostr) > 128:
@@ -89,11 +112,11 @@ def _verify_server(account_id: str) -> Response:
     return Response(echostr, 200, mimetype="text/plain")
 
 
-def _receive(account_id: str, started: float, fields: dict[str, Any]) -> Response:
-    svc = service()
-    account = _account(account_id)
+def _receive(svc: WebhookService, account_id: str, request: Request, started: float,
+             fields: dict[str, Any]) -> Response:
+    account = _account(svc, account_id)
     query = verify_query(account, request.args, svc.clock(), svc.config.webhook.max_clock_skew)
-    push = _read_push(account, query, svc)
+    push = _read_push(svc, account, query, request)
     message = push.message
     fields.update(type=message.event or message.type, msg_id=message.dedupe_id)
     outcome = svc.exchange.answer(
@@ -104,14 +127,15 @@ def _receive(account_id: str, started: float, fields: dict[str, Any]) -> Respons
     return _reply(outcome, push, svc)
 
 
-def _read_push(account: Account, query: SignedQuery, svc: WebhookService) -> Push:
+def _read_push(svc: WebhookService, account: Account, query: SignedQuery, request: Request) -> Push:
     """Read the body (capped), refuse DTDs, check msg_signature, decrypt, parse the message."""
-    encrypted = _encryption_requested(account)
-    _check_content_type()
-    outer = _parse(_read_body(svc.config.webhook.max_body_bytes))
+    encrypted = _encryption_requested(account, request)
+    _check_content_type(request)
+    outer = _parse(_read_body(request, svc.config.webhook.max_body_bytes))
     cipher = None
     if encrypted:
-        plaintext, cipher = _decrypt(account, query, outer, svc.ciphers[account.id])
+        msg_signature = request.args.get("msg_signature", "")
+        plaintext, cipher = _decrypt(account, query, msg_signature, outer, svc.ciphers[account.id])
         data = _parse(plaintext)
     else:
         data = outer
@@ -121,7 +145,7 @@ def _read_push(account: Account, query: SignedQuery, svc: WebhookService) -> Pus
         raise Refused(400, f"not a WeChat message: {exc}") from None
 
 
-def _encryption_requested(account: Account) -> bool:
+def _encryption_requested(account: Account, request: Request) -> bool:
     encrypt_type = request.args.get("encrypt_type", "raw")
     if encrypt_type not in ("raw", "aes"):
         raise Refused(400, "unknown encrypt_type")
@@ -132,13 +156,13 @@ def _encryption_requested(account: Account) -> bool:
     return encrypt_type == "aes"
 
 
-def _check_content_type() -> None:
+def _check_content_type(request: Request) -> None:
     mimetype = request.mimetype
     if mimetype and mimetype not in XML_TYPES:
         raise Refused(415, "content type must be text/xml")
 
 
-def _read_body(limit: int) -> bytes:
+def _read_body(request: Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise Refused(413, f"body larger than {limit} bytes")
     body = request.stream.read(limit + 1)  # also bounds chunked bodies, which have no length
@@ -156,10 +180,9 @@ def _parse(body: bytes) -> dict[str, Any]:
         raise Refused(400, str(exc)) from None
 
 
-def _decrypt(account: Account, query: SignedQuery, outer: dict[str, Any],
+def _decrypt(account: Account, query: SignedQuery, msg_signature: str, outer: dict[str, Any],
              ciphers: list[MessageCipher]) -> tuple[bytes, MessageCipher]:
     encrypted = outer.get("Encrypt")
-    msg_signature = request.args.get("msg_signature", "")
     if not isinstance(encrypted, str) or not encrypted:
         raise Refused(400, "encrypted message without Encrypt")
     if not signature_ok(msg_signature, account.token, query.timestamp, query.nonce, encrypted):
