@@ -53,7 +53,12 @@ class Keys:
         return f"{PREFIX}:wx:{{{account}}}:msg:{dedupe_id}"
 
     #: Stream of PUBLISHJOBFINISH / MASSSENDJOBFINISH events, read by syndication.
-    PUBLISH_EVENTS = f"{PREFIX}:stream:publish-events"
+    PUBLISH_EVENTS = f"{PREFIX}:{{publish-events}}:stream"
+
+    @staticmethod
+    def publish_event_seen(event_id: str) -> str:
+        """Guards the stream against a duplicate entry when an XADD's reply is lost and retried."""
+        return f"{PREFIX}:{{publish-events}}:seen:{event_id}"
 
     @staticmethod
     def access_token(account: str) -> str:

@@ -369,3 +369,17 @@ def test_one_log_line_per_request_without_secrets(wechat, config, caplog):
     account = config.accounts["sh"]
     for secret in (account.token, account.secret, account.encoding_aes_key):
         assert secret not in text
+
+
+def test_a_retried_xadd_appends_once(wechat, redis):
+    """R8: the same job event recorded twice (a lost XADD reply, retried) is one stream entry."""
+    from bot.answers.jobs import record_publish_result
+    from bot.router import Incoming
+    from bot.wechat.messages import parse_message
+    from bot.wechat.xml import parse as parse_xml
+
+    message = parse_message(parse_xml(_event_xml("PUBLISHJOBFINISH", PUBLISH_INFO)), "sh")
+    incoming = Incoming(message, "", None, redis, None)
+    record_publish_result(incoming)
+    record_publish_result(incoming)
+    assert redis.xlen(Keys.PUBLISH_EVENTS) == 1
