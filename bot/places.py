@@ -1,4 +1,4 @@
-"""The region's places: the four provinces (三省一市), the 41 cities, their other names, coordinates."""
+"""The region's places: the four provinces (三省一市), 41 cities, other names, coordinates."""
 
 from __future__ import annotations
 
@@ -22,10 +22,18 @@ GROUPS = {
     "江浙": ("江苏", "浙江"),
 }
 
-# Nicknames followers type, and the one common typo (亳 → 毫); 普陀山 is in 舟山, not Shanghai's 普陀.
+# Nicknames followers type, and the common typo 毫州; 普陀山 is in 舟山, not Shanghai's 普陀.
 NICKNAMES = {
-    "魔都": "上海", "申城": "上海", "金陵": "南京", "姑苏": "苏州", "甬城": "宁波", "庐州": "合肥",
-    "鹿城": "温州", "毫州": "亳州", "普陀山": "舟山", "江城芜湖": "芜湖",
+    "魔都": "上海",
+    "申城": "上海",
+    "金陵": "南京",
+    "姑苏": "苏州",
+    "甬城": "宁波",
+    "庐州": "合肥",
+    "鹿城": "温州",
+    "毫州": "亳州",
+    "普陀山": "舟山",
+    "江城芜湖": "芜湖",
 }
 
 # Districts renamed or merged that people still type.
@@ -50,7 +58,7 @@ class Alias:
 
     word: str
     places: tuple[str, ...]
-    kind: str  # province, abbr, city, district, group, nickname, pinyin, outside
+    kind: str  # province, abbr, city, district, county, group, nickname, pinyin, outside
 
 
 @cache
@@ -64,6 +72,13 @@ def _other() -> dict:
 
 
 @cache
+def _counties() -> dict[str, str]:
+    return json.loads(resources.files("bot").joinpath("data/yrd_counties.json").read_text("utf-8"))[
+        "places"
+    ]
+
+
+@cache
 def provinces() -> tuple[str, ...]:
     """Short names of the four provinces, in the alliance's order."""
     return tuple(p["short"] for p in _raw()["provinces"])
@@ -73,8 +88,10 @@ def provinces() -> tuple[str, ...]:
 def cities() -> tuple[City, ...]:
     """The 41 cities (Shanghai counts as one of them)."""
     short = {p["name"]: p["short"] for p in _raw()["provinces"]}
-    return tuple(City(c["name"], short[c["province"]], c["pinyin"], c.get("lat", 0.0), c.get("lng", 0.0))
-                 for c in _raw()["cities"])
+    return tuple(
+        City(c["name"], short[c["province"]], c["pinyin"], c.get("lat", 0.0), c.get("lng", 0.0))
+        for c in _raw()["cities"]
+    )
 
 
 @cache
@@ -125,6 +142,9 @@ def aliases() -> dict[str, Alias]:
     for old in FORMER_DISTRICTS:
         add(old, ("上海",), "district")
         add(old + "区", ("上海",), "district")
+    for word, parent in _counties().items():
+        add(word, (parent,), "county")
+        add(word + "市", (parent,), "county")
     for word, places in GROUPS.items():
         add(word, places, "group")
     for word, place in NICKNAMES.items():
@@ -149,7 +169,9 @@ def _pinyin() -> dict[str, tuple[str, ...]]:
 
 def nearest_city(lat: float, lng: float) -> tuple[City, float]:
     """The city whose centre is nearest to (lat, lng), and the distance in km."""
-    return min(((c, distance_km(lat, lng, c.lat, c.lng)) for c in cities()), key=lambda pair: pair[1])
+    return min(
+        ((c, distance_km(lat, lng, c.lat, c.lng)) for c in cities()), key=lambda pair: pair[1]
+    )
 
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

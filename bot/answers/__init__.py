@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import jobs, menu
+from bot.answers import forecast, jobs, menu
 from bot.router import Router
 
 
@@ -12,4 +12,5 @@ def build_router() -> Router:
     router = Router(fallback=lambda incoming: menu.not_understood(incoming, entries))
     jobs.register(router)
     menu.register(router, entries)
+    forecast.register(router, entries)
     return router

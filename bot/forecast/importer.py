@@ -11,18 +11,15 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from bot.forecast import levels
+from bot.forecast import checks
 from bot.forecast.model import DEFAULT_SOURCE, ZONE, ForecastIssue, PlaceDay
-from bot.places import provinces, region_names
-from bot.text import compact
 
 REQUIRED = ("date", "region", "aqi_min", "aqi_max", "level", "primary_pollutant")
 OPTIONAL = ("issued_at",)
 META = ("issued_at", "source", "standard", "summary", "health_tip")
-MAX_DAYS_AHEAD = 14
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,12 @@ class Problem:
         return f"{where}{' ' + self.column if self.column else ''}：{self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "column": self.column, "message": self.message, "text": str(self)}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "text": str(self),
+        }
 
 
 class ImportRejected(ValueError):
@@ -56,7 +58,9 @@ class _Row:
     values: dict[str, str]
 
 
-def read_forecast(data: bytes, now: datetime, *, filename: str = "", source: str = "") -> ForecastIssue:
+def read_forecast(
+    data: bytes, now: datetime, *, filename: str = "", source: str = ""
+) -> ForecastIssue:
     """Parse and check a whole file; raise ImportRejected listing every problem."""
     text = _decode(data)
     unit = "条" if _is_json(text, filename) else "行"
@@ -68,8 +72,14 @@ def read_forecast(data: bytes, now: datetime, *, filename: str = "", source: str
     place_days = _check_rows(rows, issued_at, problems, unit)
     if problems:
         raise ImportRejected([replace(p, unit=unit) for p in problems])
-    return ForecastIssue(issued_at, tuple(place_days), source or meta.get("source") or DEFAULT_SOURCE,
-                         meta.get("standard", ""), meta.get("summary", ""), meta.get("health_tip", ""))
+    return ForecastIssue(
+        issued_at,
+        tuple(place_days),
+        source or meta.get("source") or DEFAULT_SOURCE,
+        meta.get("standard", ""),
+        meta.get("summary", ""),
+        meta.get("health_tip", ""),
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -103,9 +113,13 @@ def _csv_rows(text: str, problems: list[Problem]) -> tuple[dict[str, str], list[
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            problems.append(Problem(reader.line_num, None, f"有 {len(cells)} 列，表头有 {len(header)} 列"))
+            problems.append(
+                Problem(reader.line_num, None, f"有 {len(cells)} 列，表头有 {len(header)} 列")
+            )
             continue
-        rows.append(_Row(reader.line_num, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+        rows.append(
+            _Row(reader.line_num, {h: c.strip() for h, c in zip(header, cells, strict=True)})
+        )
     return {}, rows
 
 
@@ -113,7 +127,9 @@ def _check_columns(header: list[str], line: int | None, problems: list[Problem])
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
     if missing:
-        problems.append(Problem(line, None, f"缺少列：{', '.join(missing)}（应有 {','.join(REQUIRED)}）"))
+        problems.append(
+            Problem(line, None, f"缺少列：{', '.join(missing)}（应有 {','.join(REQUIRED)}）")
+        )
     if unknown:
         problems.append(Problem(line, None, f"未知列：{', '.join(unknown)}"))
     doubled = sorted({c for c in header if header.count(c) > 1})
@@ -154,8 +170,9 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _issued_at(meta: dict[str, str], rows: list[_Row], now: datetime, problems: list[Problem],
-               unit: str) -> datetime:
+def _issued_at(
+    meta: dict[str, str], rows: list[_Row], now: datetime, problems: list[Problem], unit: str
+) -> datetime:
     """From the file's issued_at (one value for the whole file), else the import time."""
     seen: dict[str, int | None] = {meta["issued_at"]: None} if meta.get("issued_at") else {}
     for row in rows:
@@ -170,7 +187,9 @@ def _issued_at(meta: dict[str, str], rows: list[_Row], now: datetime, problems: 
     try:
         return parse_datetime(value)
     except ValueError:
-        problems.append(Problem(line, "issued_at", f"发布时间「{value}」无法识别，应为 YYYY-MM-DD HH:MM"))
+        problems.append(
+            Problem(line, "issued_at", f"发布时间「{value}」无法识别，应为 YYYY-MM-DD HH:MM")
+        )
         return now.astimezone(ZONE)
 
 
@@ -180,7 +199,9 @@ def parse_datetime(value: str) -> datetime:
     return parsed.replace(tzinfo=ZONE) if parsed.tzinfo is None else parsed.astimezone(ZONE)
 
 
-def _check_rows(rows: list[_Row], issued_at: datetime, problems: list[Problem], unit: str) -> list[PlaceDay]:
+def _check_rows(
+    rows: list[_Row], issued_at: datetime, problems: list[Problem], unit: str
+) -> list[PlaceDay]:
     seen: dict[tuple[str, date], int] = {}
     result = []
     for row in rows:
@@ -189,8 +210,13 @@ def _check_rows(rows: list[_Row], issued_at: datetime, problems: list[Problem], 
             continue
         key = (checked.place, checked.day)
         if key in seen:
-            problems.append(Problem(row.line, "date,region",
-                                    f"与第{seen[key]}{unit}重复（{checked.place} {checked.day:%Y-%m-%d}）"))
+            problems.append(
+                Problem(
+                    row.line,
+                    "date,region",
+                    f"与第{seen[key]}{unit}重复（{checked.place} {checked.day:%Y-%m-%d}）",
+                )
+            )
             continue
         seen[key] = row.line
         result.append(checked)
@@ -205,84 +231,13 @@ def _check_row(row: _Row, issued_at: datetime, problems: list[Problem]) -> Place
         problems.append(Problem(row.line, column, message))
 
     v = row.values
-    day = _day(v["date"], issued_at, bad)
-    place = _place(v["region"], bad)
-    aqi = _aqi(v["aqi_min"], v["aqi_max"], bad)
-    lo_hi = _level(v["level"], aqi, bad)
-    pollutants = _pollutants(v["primary_pollutant"], aqi, lo_hi, bad)
+    day = checks.date_cell(v["date"], issued_at, bad)
+    place = checks.place_cell(v["region"], bad)
+    aqi = checks.aqi_cells(v["aqi_min"], v["aqi_max"], bad)
+    lo_hi = checks.level_cell(v["level"], aqi, bad)
+    pollutants = checks.pollutant_cell(v["primary_pollutant"], aqi, lo_hi, bad)
     if len(problems) > before or day is None or place is None or lo_hi is None:
         return None
-    return PlaceDay(place, day, lo_hi[0], lo_hi[1], aqi[0] if aqi else None, aqi[1] if aqi else None,
-                    pollutants)
-
-
-def _day(value: str, issued_at: datetime, bad: Any) -> date | None:
-    try:
-        day = date.fromisoformat(value.replace("/", "-"))
-    except ValueError:
-        shape = len(value.replace("/", "-").split("-")) == 3 and value.replace("/", "").replace("-", "").isdigit()
-        bad("date", f"日期「{value}」不存在" if shape else f"日期「{value}」应为 YYYY-MM-DD")
-        return None
-    first = issued_at.date()
-    if day < first:
-        bad("date", f"日期 {day} 早于发布日期 {first}")
-    elif day > first + timedelta(days=MAX_DAYS_AHEAD):
-        bad("date", f"日期 {day} 超出发布日期后 {MAX_DAYS_AHEAD} 天")
-    return day
-
-
-def _place(value: str, bad: Any) -> str | None:
-    name = compact(value)
-    for suffix in ("省", "市"):
-        if name.endswith(suffix) and name[: -len(suffix)] in region_names():
-            name = name[: -len(suffix)]
-    if name in region_names():
-        return name
-    bad("region", f"未知地区「{value}」，应为{'/'.join(provinces())}或长三角41个城市之一")
-    return None
-
-
-def _aqi(lo: str, hi: str, bad: Any) -> tuple[int, int] | None:
-    if not lo and not hi:
-        return None  # a trend day: levels only
-    values = []
-    for column, value in (("aqi_min", lo), ("aqi_max", hi)):
-        if not value:
-            bad(column, "另一端 AQI 已填写，此处不能为空（趋势预报两端都留空）")
-        elif not value.isdigit() or int(value) > levels.AQI_MAX:
-            bad(column, f"AQI「{value}」应为 0–{levels.AQI_MAX} 的整数")
-        else:
-            values.append(int(value))
-    if len(values) != 2:
-        return None
-    if values[0] > values[1]:
-        bad("aqi_min", f"aqi_min {values[0]} 大于 aqi_max {values[1]}")
-        return None
-    return values[0], values[1]
-
-
-def _level(value: str, aqi: tuple[int, int] | None, bad: Any) -> tuple[int, int] | None:
-    try:
-        lo_hi = levels.parse_level(value)
-    except ValueError:
-        names = "/".join(lv.name for lv in levels.LEVELS)
-        bad("level", f"等级「{value}」无法识别，应为 {names} 之一或范围（如 良至轻度污染）")
-        return None
-    if aqi is not None:
-        expected = (levels.level_for_aqi(aqi[0]).number, levels.level_for_aqi(aqi[1]).number)
-        if lo_hi != expected:
-            bad("level", f"等级「{value}」与 AQI {aqi[0]}–{aqi[1]} 不符，应为「{levels.level_text(*expected)}」")
-    return lo_hi
-
-
-def _pollutants(value: str, aqi: tuple[int, int] | None, lo_hi: tuple[int, int] | None,
-                bad: Any) -> tuple[str, ...]:
-    try:
-        found = levels.parse_pollutants(value)
-    except ValueError as exc:
-        bad("primary_pollutant", f"未知污染物「{exc}」，应为 {'/'.join(levels.POLLUTANTS)}，无则留空")
-        return ()
-    clean = (aqi is not None and aqi[1] <= 50) or (aqi is None and lo_hi == (1, 1))
-    if found and clean:
-        bad("primary_pollutant", "AQI 不超过 50（优）时没有首要污染物，请留空")
-    return found
+    return PlaceDay(
+        place, day, lo_hi[0], lo_hi[1], aqi[0] if aqi else None, aqi[1] if aqi else None, pollutants
+    )

@@ -1,4 +1,4 @@
-"""The six AQI levels of HJ 633 and the six pollutants: the one table the text and the picture share.
+"""The six AQI levels of HJ 633 and the six pollutants: one table for the text and the picture.
 
 Health texts are quoted exactly from HJ 633-2012 Table 2, including the standard's "锻练" in the
 中度污染 row (the 轻度污染 row has "锻炼"): we quote the standard, we do not correct it.
@@ -33,28 +33,77 @@ class Level:
 
 
 LEVELS: tuple[Level, ...] = (
-    Level(1, "优", "一级", "绿色", (0, 228, 0), 0, 50,
-          "空气质量令人满意，基本无空气污染", "各类人群可正常活动"),
-    Level(2, "良", "二级", "黄色", (255, 255, 0), 51, 100,
-          "空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响",
-          "极少数异常敏感人群应减少户外活动"),
-    Level(3, "轻度污染", "三级", "橙色", (255, 126, 0), 101, 150,
-          "易感人群症状有轻度加剧，健康人群出现刺激症状",
-          "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼"),
-    Level(4, "中度污染", "四级", "红色", (255, 0, 0), 151, 200,
-          "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
-          "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻练，一般人群适量减少户外运动"),
-    Level(5, "重度污染", "五级", "紫色", (153, 0, 76), 201, 300,
-          "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
-          "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动"),
-    Level(6, "严重污染", "六级", "褐红色", (126, 0, 35), 301, 500,
-          "健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
-          "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动"),
+    Level(
+        1,
+        "优",
+        "一级",
+        "绿色",
+        (0, 228, 0),
+        0,
+        50,
+        "空气质量令人满意，基本无空气污染",
+        "各类人群可正常活动",
+    ),
+    Level(
+        2,
+        "良",
+        "二级",
+        "黄色",
+        (255, 255, 0),
+        51,
+        100,
+        "空气质量可接受，但某些污染物可能对极少数异常敏感人群健康有较弱影响",
+        "极少数异常敏感人群应减少户外活动",
+    ),
+    Level(
+        3,
+        "轻度污染",
+        "三级",
+        "橙色",
+        (255, 126, 0),
+        101,
+        150,
+        "易感人群症状有轻度加剧，健康人群出现刺激症状",
+        "儿童、老年人及心脏病、呼吸系统疾病患者应减少长时间、高强度的户外锻炼",
+    ),
+    Level(
+        4,
+        "中度污染",
+        "四级",
+        "红色",
+        (255, 0, 0),
+        151,
+        200,
+        "进一步加剧易感人群症状，可能对健康人群心脏、呼吸系统有影响",
+        "儿童、老年人及心脏病、呼吸系统疾病患者避免长时间、高强度的户外锻练，一般人群适量减少户外运动",
+    ),
+    Level(
+        5,
+        "重度污染",
+        "五级",
+        "紫色",
+        (153, 0, 76),
+        201,
+        300,
+        "心脏病和肺病患者症状显著加剧，运动耐受力降低，健康人群普遍出现症状",
+        "儿童、老年人和心脏病、肺病患者应停留在室内，停止户外运动，一般人群减少户外运动",
+    ),
+    Level(
+        6,
+        "严重污染",
+        "六级",
+        "褐红色",
+        (126, 0, 35),
+        301,
+        500,
+        "健康人群运动耐受力降低，有明显强烈症状，提前出现某些疾病",
+        "儿童、老年人和病人应当留在室内，避免体力消耗，一般人群应避免户外活动",
+    ),
 )
 
 AQI_MAX = 500
 _BY_NAME = {level.name: level for level in LEVELS}
-# Every way a range is written in the wild: 良至轻度污染, 良到轻度污染, 良—轻度污染, 良-轻度污染, 良~轻度污染.
+# Every way a range is written in the wild: 良至轻度污染, 良到轻度污染, 良—轻度污染, 良-轻度污染.
 _RANGE = re.compile(r"^(.+?)\s*(?:至|到|—|–|-|~|～)\s*(.+)$")
 
 # Canonical ASCII name → the name followers read.
@@ -67,12 +116,23 @@ POLLUTANTS = {
     "CO": "一氧化碳(CO)",
 }
 _POLLUTANT_ALIASES = {
-    "pm2.5": "PM2.5", "pm25": "PM2.5", "细颗粒物": "PM2.5",
-    "pm10": "PM10", "可吸入颗粒物": "PM10",
-    "o3": "O3", "o3_8h": "O3", "o3-8h": "O3", "o38h": "O3", "臭氧": "O3", "臭氧8小时": "O3",
-    "no2": "NO2", "二氧化氮": "NO2",
-    "so2": "SO2", "二氧化硫": "SO2",
-    "co": "CO", "一氧化碳": "CO",
+    "pm2.5": "PM2.5",
+    "pm25": "PM2.5",
+    "细颗粒物": "PM2.5",
+    "pm10": "PM10",
+    "可吸入颗粒物": "PM10",
+    "o3": "O3",
+    "o3_8h": "O3",
+    "o3-8h": "O3",
+    "o38h": "O3",
+    "臭氧": "O3",
+    "臭氧8小时": "O3",
+    "no2": "NO2",
+    "二氧化氮": "NO2",
+    "so2": "SO2",
+    "二氧化硫": "SO2",
+    "co": "CO",
+    "一氧化碳": "CO",
 }
 NO_POLLUTANT = ("", "无", "—", "-", "--", "/", "none", "n/a")
 _POLLUTANT_SPLIT = re.compile(r"[,，、;；/+＋和及\s]+")
@@ -89,7 +149,7 @@ def level_for_aqi(aqi: int) -> Level:
 
 
 def parse_level(text: str) -> tuple[int, int]:
-    """'良至轻度污染' → (2, 3); '轻至中度污染' → (3, 4); '优' → (1, 1). Raise ValueError otherwise."""
+    """'良至轻度污染' → (2, 3); '轻至中度污染' → (3, 4); '优' → (1, 1); else ValueError."""
     text = text.strip().replace(" ", "")
     if text in _BY_NAME:
         n = _BY_NAME[text].number
@@ -124,7 +184,14 @@ def level_text(lo: int, hi: int) -> str:
 
 def parse_pollutants(text: str) -> tuple[str, ...]:
     """'PM2.5/O3' → ('PM2.5', 'O3'); '无' → (). Raise ValueError naming the unknown part."""
-    cleaned = text.strip().lower().replace("₂", "2").replace("₃", "3").replace("₅", "5").replace("₁₀", "10")
+    cleaned = (
+        text.strip()
+        .lower()
+        .replace("₂", "2")
+        .replace("₃", "3")
+        .replace("₅", "5")
+        .replace("₁₀", "10")
+    )
     if cleaned in NO_POLLUTANT:
         return ()
     found: list[str] = []

@@ -1,4 +1,4 @@
-"""A forecast issue: who issued it and when, and per place and day a level range, AQI range, pollutants."""
+"""A forecast issue: who issued it, when, and per place and day: levels, AQI range, pollutants."""
 
 from __future__ import annotations
 
@@ -43,19 +43,32 @@ class PlaceDay:
         return level_text(self.level_lo, self.level_hi)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"place": self.place, "date": self.day.isoformat(), "level_lo": self.level_lo,
-                "level_hi": self.level_hi, "aqi_min": self.aqi_min, "aqi_max": self.aqi_max,
-                "pollutants": list(self.pollutants)}
+        return {
+            "place": self.place,
+            "date": self.day.isoformat(),
+            "level_lo": self.level_lo,
+            "level_hi": self.level_hi,
+            "aqi_min": self.aqi_min,
+            "aqi_max": self.aqi_max,
+            "pollutants": list(self.pollutants),
+        }
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PlaceDay:
-        return cls(raw["place"], date.fromisoformat(raw["date"]), raw["level_lo"], raw["level_hi"],
-                   raw["aqi_min"], raw["aqi_max"], tuple(raw["pollutants"]))
+        return cls(
+            raw["place"],
+            date.fromisoformat(raw["date"]),
+            raw["level_lo"],
+            raw["level_hi"],
+            raw["aqi_min"],
+            raw["aqi_max"],
+            tuple(raw["pollutants"]),
+        )
 
 
 @dataclass(frozen=True)
 class ForecastIssue:
-    """One published forecast; its id is derived from its content, so re-importing it is harmless."""
+    """One published forecast; its id comes from its content, so re-importing is harmless."""
 
     issued_at: datetime  # aware, Asia/Shanghai
     rows: tuple[PlaceDay, ...]
@@ -93,12 +106,10 @@ class ForecastIssue:
         """The place's rows in date order."""
         return tuple(sorted((r for r in self.rows if r.place == place), key=lambda r: r.day))
 
-    def answering_place(self, place: str) -> str | None:
-        """The place whose rows answer for `place`: its own, else its province's, else None."""
-        for candidate in (place, province_of(place)):
-            if any(r.place == candidate for r in self.rows):
-                return candidate
-        return None
+    def answer(self, place: str, day: date) -> PlaceDay | None:
+        """The row that answers for a place and day: its own, else its province's (a city often
+        has rows only for day 1, the 落区 map), else None."""
+        return self.row(place, day) or self.row(province_of(place), day)
 
     def _index(self) -> dict[tuple[str, date], PlaceDay]:
         cached = self.__dict__.get("_index_cache")
@@ -108,9 +119,14 @@ class ForecastIssue:
         return cached
 
     def _body(self) -> dict[str, Any]:
-        return {"issued_at": self.issued_at.isoformat(), "source": self.source, "standard": self.standard,
-                "summary": self.summary, "health_tip": self.health_tip,
-                "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "issued_at": self.issued_at.isoformat(),
+            "source": self.source,
+            "standard": self.standard,
+            "summary": self.summary,
+            "health_tip": self.health_tip,
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
     def to_json(self) -> str:
         """Serialise, id included."""
@@ -119,6 +135,12 @@ class ForecastIssue:
     @classmethod
     def from_json(cls, text: str | bytes) -> ForecastIssue:
         raw = json.loads(text)
-        return cls(datetime.fromisoformat(raw["issued_at"]).astimezone(ZONE),
-                   tuple(PlaceDay.from_dict(r) for r in raw["rows"]), raw["source"], raw["standard"],
-                   raw["summary"], raw["health_tip"], raw["id"])
+        return cls(
+            datetime.fromisoformat(raw["issued_at"]).astimezone(ZONE),
+            tuple(PlaceDay.from_dict(r) for r in raw["rows"]),
+            raw["source"],
+            raw["standard"],
+            raw["summary"],
+            raw["health_tip"],
+            raw["id"],
+        )

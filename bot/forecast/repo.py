@@ -1,4 +1,4 @@
-"""Forecast issues in Redis: every issue kept by id, one pointer to the newest, swapped atomically."""
+"""Forecast issues in Redis: each kept by id, one pointer to the newest, swapped atomically."""
 
 from __future__ import annotations
 

@@ -1,0 +1,84 @@
+"""Air-quality forecast answers: questions in words, the "一图可见" picture, LOCATION."""
+
+from __future__ import annotations
+
+from bot.answers.menu import Menu
+from bot.forecast.media import media_id
+from bot.forecast.repo import ForecastRepo
+from bot.forecast.text import NO_FORECAST, Ask, compose, not_covered
+from bot.forecast.understand import default_day, understand
+from bot.places import MAX_NEAREST_KM, nearest_city, provinces
+from bot.router import Incoming, Router
+from bot.wechat.replies import ImageReply, Reply, TextReply
+
+CARD_KEY = "FORECAST_CARD"
+CARD_WORDS = ("一图可见", "预报图", "空气质量预报图", "一图", "七天预报", "7天预报", "预报图片")
+PREPARING = "预报图正在准备中，请稍后再回复「一图可见」。"
+PREPARING_DAYS = 3  # the words that stand in for the picture: the next three days, all four regions
+# Without an air word, a message is taken as a forecast question only if little else is in it.
+MAX_RESIDUE = 2
+
+
+def register(router: Router, menu: Menu) -> None:
+    """Wire the picture keywords, the menu key, air-quality questions and LOCATION messages."""
+    menu.add("一图可见", "：长三角未来7天空气质量预报图")
+    menu.add("明天南京空气", "：查询某地某天的空气质量预报")
+    router.on_click(CARD_KEY, card_answer)
+    router.on_text(is_card_request, card_answer)
+    router.on_text(lambda text: True, question_answer)
+    router.on_type("location", location_answer)
+
+
+def is_card_request(text: str) -> bool:
+    """'一图可见', '空气质量预报图', '发个预报图' …"""
+    compact = text.replace(" ", "")
+    return any(word in compact for word in CARD_WORDS) and len(compact) <= 12
+
+
+def card_answer(incoming: Incoming) -> Reply:
+    """The picture when its media_id is ready; otherwise the forecast in words and a note."""
+    issue = ForecastRepo(incoming.redis).latest()
+    if issue is None:
+        return TextReply(NO_FORECAST)
+    ready = media_id(incoming.redis, incoming.account.id, issue.id, incoming.now)
+    if ready:
+        return ImageReply(ready)
+    today = incoming.now.date()
+    days = tuple(d for d in issue.days if d >= today)[:PREPARING_DAYS]
+    return TextReply(compose(issue, Ask(provinces(), days, today)) + "\n" + PREPARING)
+
+
+def question_answer(incoming: Incoming) -> Reply | None:
+    """Answer an air-quality question; None (pass it on) if the text is not one."""
+    asked = understand(incoming.text, incoming.now)
+    about_places = bool(asked.places or asked.outside)
+    if not asked.asks_air and not (about_places and len(asked.residue) <= MAX_RESIDUE):
+        return None
+    if asked.outside and not asked.places:
+        return TextReply(not_covered(asked.outside))
+    ask = Ask(
+        asked.places or (incoming.account.region,),
+        asked.days or (default_day(incoming.now),),
+        incoming.now.date(),
+        asked.via,
+    )
+    text = compose(ForecastRepo(incoming.redis).latest(), ask)
+    if asked.outside:
+        text += f"\n（{'、'.join(asked.outside)}不在本预报范围内。）"
+    return TextReply(text)
+
+
+def location_answer(incoming: Incoming) -> Reply:
+    """A shared location: the forecast for the nearest of the 41 cities."""
+    raw = incoming.message.raw
+    try:
+        lat, lng = float(raw.get("Location_X", "")), float(raw.get("Location_Y", ""))
+    except ValueError:
+        return TextReply("抱歉，没有读到您的位置。可以直接发送城市名，例如「明天南京空气」。")
+    city, km = nearest_city(lat, lng)
+    if km > MAX_NEAREST_KM:
+        return TextReply(not_covered(("您所在的位置",)))
+    ask = Ask((city.name,), (default_day(incoming.now),), incoming.now.date())
+    return TextReply(
+        f"离您最近的城市：{city.name}\n" + compose(ForecastRepo(incoming.redis).latest(), ask)
+    )

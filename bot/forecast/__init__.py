@@ -1,0 +1,1 @@
+"""The weekly 7-day air-quality forecast: model, import, questions, text and the picture."""

@@ -1,0 +1,117 @@
+"""Read a follower's question: which places and which days, in the words people really use.
+
+Works on normalised text (bot.text.normalise: full-width folded, traditional → simplified). Days
+are read first and blanked out, so 周六安徽 is Saturday + 安徽, not 六安.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+
+from bot.forecast.days import BLANK, default_day, take_days
+from bot.places import Alias, aliases
+
+__all__ = ["AIR_WORDS", "Understood", "default_day", "understand"]
+
+
+AIR_WORDS = tuple(
+    "空气 空气质量 空气品质 aqi pm2.5 pm25 pm10 污染 雾霾 霾 预报 "
+    "臭氧 优良 质量指数 空质 能见度 口罩".split()
+)
+# Words around place and day words that do not change the question.
+FILLER = tuple(
+    "怎么样 怎样 如何 咋样 好不好 好吗 会不会 情况 天气 的 呢 吗 啊 呀 请问 "
+    "查询 查一下 查 看看 看 想知道 告诉我 我想 我要 一下 帮我 那边 这边 地区 "
+    "区域 全省 全市 我在 在 和 与 跟 还有 以及 及 或 去 到 今年 出门 适合 "
+    "户外 运动 跑步 好".split()
+)
+# Messages about reporting pollution are for the 12369 hotline, not for the forecast.
+NOT_FORECAST = tuple("举报 投诉 12369 热线 偷排 排污".split())
+# Words in which 苏/申/甬 are not place abbreviations.
+NOT_PLACES = tuple("申请 申报 申诉 申领 重申 申明 申购 苏醒 复苏 紫苏 苏打 流苏 甬道".split())
+_SINGLE_CHAR_OK = frozenset("沪苏浙皖申")
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What a message asks about; empty tuples mean 'not said'."""
+
+    places: tuple[str, ...] = ()
+    days: tuple[date, ...] = ()
+    outside: tuple[str, ...] = ()  # named places the forecast does not cover
+    via: tuple[tuple[str, str], ...] = ()  # (district as typed, the place answering for it)
+    residue: str = ""  # what is left once places, days and filler words are taken out
+    asks_air: bool = False  # an air-quality word is in the message
+
+
+def understand(text: str, now: datetime) -> Understood:
+    """Find places and days in normalised text; dates relative to `now` (Asia/Shanghai)."""
+    flat = text.replace(" ", "")
+    had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
+    text, days = take_days(text, now.date())
+    text, found = _take_places(text)
+    places = tuple(dict.fromkeys(p for a in found if a.kind != "outside" for p in a.places))
+    outside = tuple(dict.fromkeys(a.word for a in found if a.kind == "outside"))
+    via = tuple(
+        dict.fromkeys((a.word, a.places[0]) for a in found if a.kind in ("district", "county"))
+    )
+    residue = _residue(text)
+    return Understood(places, tuple(sorted(set(days))), outside, via, residue, had_air)
+
+
+def _residue(text: str) -> str:
+    rest = text.replace(BLANK, "").replace(" ", "")
+    for word in sorted(FILLER, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return re.sub(r"[?？!！。,，.~]+", "", rest)
+
+
+# ---- places -----------------------------------------------------------------------------------
+
+
+def _take_places(text: str) -> tuple[str, list[Alias]]:
+    """Leftmost-longest place names; ASCII pinyin only as whole words."""
+    for word in NOT_PLACES:
+        text = text.replace(word, BLANK * len(word))
+    table = aliases()
+    longest, starts = _shape()
+    found: list[Alias] = []
+    out = list(text)
+    i = 0
+    while i < len(text):
+        match = _match_at(text, i, table, longest) if text[i] in starts else None
+        if match is None:
+            i += 1
+            continue
+        found.append(match)
+        out[i : i + len(match.word)] = BLANK * len(match.word)
+        i += len(match.word)
+    return "".join(out), found
+
+
+@cache
+def _shape() -> tuple[int, frozenset[str]]:
+    """The longest alias, and every character an alias starts with (most positions start none)."""
+    return max(map(len, aliases())), frozenset(word[0] for word in aliases())
+
+
+def _match_at(text: str, i: int, table: dict[str, Alias], longest: int) -> Alias | None:
+    for size in range(min(longest, len(text) - i), 0, -1):
+        alias = table.get(text[i : i + size])
+        if alias is None:
+            continue
+        if alias.word.isascii() and not _whole_word(text, i, size):
+            continue
+        if size == 1 and alias.word not in _SINGLE_CHAR_OK:
+            continue
+        return alias
+    return None
+
+
+def _whole_word(text: str, i: int, size: int) -> bool:
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + size] if i + size < len(text) else " "
+    return not (before.isascii() and before.isalpha()) and not (after.isascii() and after.isalpha())

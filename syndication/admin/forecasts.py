@@ -1,0 +1,84 @@
+"""POST /api/forecasts (import) and GET /api/forecasts/latest for the admin UI."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from bot import ZONE
+from bot.forecast.importer import ImportRejected
+from bot.forecast.repo import ForecastRepo
+from bot.forecast.service import import_forecast, summary
+
+bp = Blueprint("forecasts", __name__, url_prefix="/api/forecasts")
+
+
+def _ext() -> dict[str, Any]:
+    return current_app.extensions["csj_admin"]
+
+
+def _json(data: Any, status: int) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
+
+
+@bp.post("")
+def upload() -> Response:
+    """Import a forecast sent as a multipart file, or as a CSV or JSON body."""
+    ext = _ext()
+    data, filename = _payload()
+    if not data:
+        return _json(
+            {
+                "problems": [
+                    {
+                        "line": None,
+                        "column": None,
+                        "message": "没有收到文件",
+                        "text": "文件：没有收到文件",
+                    }
+                ]
+            },
+            400,
+        )
+    now = datetime.fromtimestamp(ext["clock"](), ZONE)
+    try:
+        result = import_forecast(
+            ext["redis"],
+            data,
+            now,
+            filename=filename,
+            accounts=ext["config"].accounts.values(),
+            uploader=ext["uploader"],
+        )
+    except ImportRejected as rejected:
+        return _json({"problems": [p.to_dict() for p in rejected.problems]}, 422)
+    body = {
+        **summary(result.issue),
+        "is_latest": result.is_latest,
+        "media_ready": sorted(result.media),
+    }
+    return _json(body, 201)
+
+
+def _payload() -> tuple[bytes, str]:
+    upload_file = request.files.get("file")
+    if upload_file is not None:
+        return upload_file.read(), upload_file.filename or ""
+    name = ".json" if request.mimetype == "application/json" else ""
+    return request.get_data(), name
+
+
+@bp.get("/latest")
+def latest() -> Response:
+    """The forecast followers get now, with its rows."""
+    issue = ForecastRepo(_ext()["redis"]).latest()
+    if issue is None:
+        return _json({"error": "no forecast imported yet"}, 404)
+    rows = [r.to_dict() | {"level": r.level_text} for r in issue.rows]
+    return _json(
+        {**summary(issue), "summary": issue.summary, "health_tip": issue.health_tip, "rows": rows},
+        200,
+    )
