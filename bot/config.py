@@ -77,6 +77,8 @@ class AdminConfig:
 class SandboxConfig:
     bind: str = "127.0.0.1:8090"
     push_url: str = "http://127.0.0.1:8080/wechat/{account}"
+    publish_delay: float = 5.0  # seconds until a freepublish job ends (and is pushed)
+    mass_delay: float = 5.0  # seconds until a mass send ends (and is pushed)
 
 
 @dataclass(frozen=True)

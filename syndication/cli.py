@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -77,20 +78,42 @@ def web(ctx: Context, bind: str | None) -> None:
 @click.option("--bind", help="host:port for the webhook (default: [web] bind).")
 @pass_ctx
 def run(ctx: Context, bind: str | None) -> None:
-    """Run everything for development: Redis and the webhook, on the config's defaults."""
+    """Run everything for development: Redis, the WeChat sandbox and the webhook."""
     config = ctx.config
     bind = bind or config.web.bind
+    sandbox_bind = config.sandbox.bind
     _guard(services.require_free, "webhook", bind)
+    _guard(services.require_free, "sandbox", sandbox_bind)
     click.echo("csj: starting …")
     with services.redis_url(config) as url:
         click.echo(f"  redis    {url}")
-        process = services.start_web(config, bind, url)
-        _guard(services.wait_healthy, f"http://{bind}/healthz", process)
+        processes = [services.start_sandbox(config, sandbox_bind, url)]
+        try:
+            _guard(services.wait_healthy, f"http://{sandbox_bind}/_sandbox/healthz", processes[0])
+            click.echo(f"  sandbox  http://{sandbox_bind}/_sandbox/ (pages), /cgi-bin/ (API)")
+            processes.append(services.start_web(config, bind, url))
+            _guard(services.wait_healthy, f"http://{bind}/healthz", processes[1])
+        except BaseException:  # a failed start, or Ctrl-C while starting: leave nothing behind
+            services.stop(processes)
+            raise
         click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
         click.echo(f"  health   http://{bind}/healthz")
+        _print_things_to_try(config, sandbox_bind)
         click.echo("Ready. Press Ctrl-C to stop.")
-        _wait_interruptible([process])
+        _wait_interruptible(processes)
     click.echo("csj: stopped.")
+
+
+def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
+    """Three things to try, as commands that work from this directory."""
+    csj = os.path.relpath(sys.argv[0]) if sys.argv[0].endswith("csj") else "csj"
+    prefix = f"{csj} --config {os.path.relpath(config.source)}" if config.source else csj
+    first = next(iter(config.accounts), "sh")
+    example = "zj" if "zj" in config.accounts else first
+    click.echo("Try:")
+    click.echo(f"  1. {prefix} chat --account {example} 你好")
+    click.echo(f"  2. {prefix} chat --account {first}   (then /subscribe, /click HELP, /help)")
+    click.echo(f"  3. open http://{sandbox_bind}/_sandbox/{first}/ : what followers see")
 
 
 def _guard(check: Any, *args: Any) -> None:
@@ -116,3 +139,8 @@ def _wait_interruptible(processes: list[subprocess.Popen[bytes]]) -> None:
     failed = [p for p in processes if p.returncode not in (0, -signal.SIGTERM)]
     if failed:
         raise click.ClickException(f"a service exited with code {failed[0].returncode}")
+
+
+main.add_command(__import__("syndication.cli_forecast", fromlist=["forecast"]).forecast)
+main.add_command(__import__("syndication.cli_sandbox", fromlist=["sandbox"]).sandbox)
+main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)

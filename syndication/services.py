@@ -83,6 +83,14 @@ def start_web(config: Config, bind: str, url: str) -> subprocess.Popen[bytes]:
                             start_new_session=True)
 
 
+def start_sandbox(config: Config, bind: str, url: str, *,
+                  demo: bool = True) -> subprocess.Popen[bytes]:
+    """Start the WeChat sandbox (`csj sandbox`), loading the demo data once."""
+    command = [sys.executable, "-c", "from syndication.cli import main; main()",
+               "sandbox", "--bind", bind, *(["--demo"] if demo else [])]
+    return subprocess.Popen(command, env=service_env(config, url), start_new_session=True)
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     """Wait until `url` answers 200, or fail if the process dies or time runs out."""
     deadline = time.monotonic() + timeout

@@ -18,6 +18,7 @@ from syndication.sandbox.pushes import Push, sign_push
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
+pytest_plugins = ["tests.sandbox_support"]  # the sandbox fixtures: make_sandbox, sandbox, wx, serve
 NOW = 1795488000.0  # 2026-11-24 08:00 Asia/Shanghai
 
 

@@ -1,4 +1,4 @@
-"""Daily API quotas per account (facts doc §2.7): 45009 past them, openapi/quota/get, clear_quota."""
+"""Daily API quotas per account (facts doc §2.7): 45009 past them, quota/get, clear_quota."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ DAILY_LIMITS = {
     "/cgi-bin/draft/add": 1000,
     "/cgi-bin/draft/get": 500,
     "/cgi-bin/draft/delete": 1000,
+    "/cgi-bin/draft/update": 1000,
     "/cgi-bin/draft/count": 1000,
     "/cgi-bin/draft/batchget": 1000,
     "/cgi-bin/freepublish/submit": 100,
@@ -42,10 +43,12 @@ def cgi_path(path: str) -> str:
     return "/cgi-bin/" + path
 
 
-def limit(state: State, account: str, path: str) -> int:
-    """The daily limit in force: an override from the control API, else the default."""
+def limit(state: State, account: str, path: str, default: int | None = None) -> int:
+    """The limit in force: an override from the control API, else the default."""
     override = state.redis.hget(Keys.quota_limits(account), path)
-    return int(override) if override is not None else DAILY_LIMITS.get(path, 100_000)
+    if override is not None:
+        return int(override)
+    return default if default is not None else DAILY_LIMITS.get(path, 100_000)
 
 
 def count(state: State, account: str, path: str, day: str) -> None:

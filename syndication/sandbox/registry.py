@@ -51,7 +51,7 @@ class Call:
         return data
 
 
-Handler = Callable[[Call], dict[str, Any]]
+Handler = Callable[[Call], Any]  # a JSON body (dict), or a Response (media bytes)
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,9 @@ class Endpoint:
     account_from: Callable[[Call], Account] | None = None
 
 
-def field_str(data: Mapping[str, Any], name: str, *, required: bool = True, missing: int = 47001) -> str:
+def field_str(
+    data: Mapping[str, Any], name: str, *, required: bool = True, missing: int = 47001
+) -> str:
     """Read a string field; a missing one is `missing`, a wrong type 47001."""
     value = data.get(name)
     if value is None or value == "":

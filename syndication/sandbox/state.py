@@ -19,6 +19,7 @@ class Keys:
 
     DUE = f"{PREFIX}:due"  # sorted set: push job ref -> due time (sandbox clock)
     FAULTS = f"{PREFIX}:faults"  # list of fault ids, oldest first
+    DUE_ATTEMPTS = f"{PREFIX}:due-attempts"  # hash: push job ref -> attempts so far
     SEQ = f"{PREFIX}:seq"  # counter for numeric ids (publish_id, msg_id …)
 
     @staticmethod
@@ -132,7 +133,11 @@ def check_settings(raw: dict[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for name, value in raw.items():
         if name in ("publish_delay", "mass_delay"):
-            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 86400:
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not 0 <= value <= 86400
+            ):
                 raise ValueError(f"{name} must be 0 to 86400 seconds")
         elif name == "publish_status":
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 6:
@@ -142,7 +147,9 @@ def check_settings(raw: dict[str, Any]) -> dict[str, Any]:
                 raise ValueError("fail_idx must be a list of article indexes (1-based)")
         elif name == "mass_status":
             if not isinstance(value, str) or not value:
-                raise ValueError("mass_status must be a non-empty string, e.g. 'send success' or 'err(30001)'")
+                raise ValueError(
+                    "mass_status must be a non-empty string, e.g. 'send success' or 'err(30001)'"
+                )
         else:
             raise ValueError(f"unknown setting {name!r}")
         clean[name] = value
@@ -167,6 +174,14 @@ class State:
         """A numeric id, unique across the sandbox, shaped like WeChat's (10 digits)."""
         return 2247480000 + int(self.redis.incr(Keys.SEQ))
 
+    def schedule(self, ref: str, due: float) -> None:
+        """Queue a push job ("publish:<id>", "mass:<id>") to be settled and pushed at `due`."""
+        self.redis.zadd(Keys.DUE, {ref: due})
+
+    def claim(self, key: str) -> bool:
+        """Take a one-time lock (settling a job happens once, whoever gets there first)."""
+        return bool(self.redis.set(f"{key}:claimed", 1, nx=True, ex=RETENTION))
+
     def settings(self, account: str) -> Settings:
         raw = self.get_json(Keys.settings(account)) or {}
         return self.defaults.merged(raw)
@@ -179,7 +194,10 @@ class State:
         return self.settings(account)
 
     def settings_dict(self, account: str) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.settings(account)).items()}
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in asdict(self.settings(account)).items()
+        }
 
 
 def random_id(prefix: str = "", length: int = 32) -> str:
