@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 ZONE = ZoneInfo("Asia/Shanghai")
+UPLOAD_TIMEOUT = 2.5
 
 
 def create_app(config: Any = None, *, redis: Any = None, clock: Callable[[], float] | None = None,
@@ -21,6 +22,7 @@ def create_app(config: Any = None, *, redis: Any = None, clock: Callable[[], flo
     from bot.answers import build_router
     from bot.config import load_config
     from bot.exchange import Exchange
+    from bot.wechat.client import image_uploader
     from bot.wechat.crypto import MessageCipher
 
     if config is None:
@@ -33,6 +35,8 @@ def create_app(config: Any = None, *, redis: Any = None, clock: Callable[[], flo
         config=config, redis=redis, router=router or build_router(),
         exchange=Exchange(redis, runner or default_runner(config.webhook.handler_threads), config.webhook), clock=clock or time.time, zone=ZONE,
         ciphers={a.id: [MessageCipher(k, a.appid) for k in a.aes_keys] for a in config.accounts.values()},
+        # Short: an upload in the reply path must leave room in the 4.5 s budget.
+        uploader=image_uploader(config, redis, timeout=UPLOAD_TIMEOUT),
     )
     app.extensions["csj"] = service
     app.wsgi_app = webhook.WebhookMiddleware(app.wsgi_app, service)  # type: ignore[method-assign]

@@ -22,6 +22,7 @@ class Incoming:
     account: Account
     redis: Any
     now: datetime  # Asia/Shanghai
+    uploader: Any = None  # (account, bytes, file name) -> media_id, for answers that send images
 
     @property
     def is_textual(self) -> bool:
@@ -55,10 +56,11 @@ class Router:
         """Try `handler` on texts `matcher` accepts; a handler returning None passes them on."""
         self._texts.append((matcher, handler))
 
-    def incoming(self, message: Message, account: Account, redis: Any, now: datetime) -> Incoming:
+    def incoming(self, message: Message, account: Account, redis: Any, now: datetime,
+                 uploader: Any = None) -> Incoming:
         """Wrap a message for the handlers, normalising its text once."""
         text = message.content if message.type == "text" else message.recognition
-        return Incoming(message, normalise(text), account, redis, now)
+        return Incoming(message, normalise(text), account, redis, now, uploader)
 
     def route(self, incoming: Incoming) -> Reply:
         """Return the reply for a message; never None, never raises for unknown input."""

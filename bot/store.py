@@ -61,8 +61,14 @@ class Keys:
         return f"{PREFIX}:{{publish-events}}:seen:{event_id}"
 
     @staticmethod
-    def access_token(account: str) -> str:
-        return f"{PREFIX}:wx:{{{account}}}:token"
+    def wechatpy_session(account: str) -> str:
+        """Prefix of wechatpy's session keys (the access token and its expiry) for one account."""
+        return f"{PREFIX}:wx:{{{account}}}:session"
+
+    @staticmethod
+    def token_lock(account: str) -> str:
+        """Held while one process fetches the account's access token."""
+        return f"{PREFIX}:wx:{{{account}}}:token-lock"
 
     # Forecasts share one hash tag: an import swaps the latest issue in one transaction.
     FORECAST_LATEST = f"{PREFIX}:{{forecast}}:latest"

@@ -43,6 +43,7 @@ class WebhookService:
     clock: Any  # () -> epoch seconds
     zone: Any
     ciphers: dict[str, list[MessageCipher]] = field(default_factory=dict)
+    uploader: Any = None
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _answer(message: Message, account: Account, svc: WebhookService) -> bytes:
     """Route the message and render the reply; a failing answer becomes an apology, logged."""
     now = datetime.fromtimestamp(svc.clock(), svc.zone)
     try:
-        reply = svc.router.route(svc.router.incoming(message, account, svc.redis, now))
+        reply = svc.router.route(svc.router.incoming(message, account, svc.redis, now, svc.uploader))
     except RedisError:
         raise
     except Exception:

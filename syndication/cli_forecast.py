@@ -18,6 +18,7 @@ from bot.forecast.importer import ImportRejected, read_forecast
 from bot.forecast.media import card_bytes
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import describe, import_forecast, summary
+from bot.wechat.client import image_uploader
 from syndication import services
 
 
@@ -53,6 +54,7 @@ def import_command(obj: Any, file: Path, as_json: bool) -> None:
                 datetime.now(ZONE),
                 filename=file.name,
                 accounts=obj.config.accounts.values(),
+                uploader=image_uploader(obj.config, redis),
             )
         except ImportRejected as rejected:
             _reject(rejected, as_json)
@@ -69,6 +71,18 @@ def import_command(obj: Any, file: Path, as_json: bool) -> None:
     click.echo(
         "it now answers followers" if result.is_latest else "stored; a newer issue still answers"
     )
+    if result.is_latest:
+        _report_uploads(obj.config.accounts, result.media)
+
+
+def _report_uploads(accounts: Any, media: dict[str, str]) -> None:
+    """Say which accounts can send the picture now; the others answer in words meanwhile."""
+    missing = [a for a in accounts if a not in media]
+    if media:
+        click.echo(f"picture uploaded for: {', '.join(media)}")
+    if missing:
+        click.echo(f"picture NOT uploaded for: {', '.join(missing)} (WeChat API unreachable or refused; "
+                   "those followers get the forecast in words until the next upload)", err=True)
 
 
 def _reject(rejected: ImportRejected, as_json: bool) -> None:

@@ -266,6 +266,8 @@ def test_a_failing_answer_gets_an_apology_not_an_error(config, redis, clock, run
     pytest.param(("voice", {"MediaId": "m", "Format": "amr", "MsgId": 6}), "没有听清", id="voice-unrecognised"),
     pytest.param(("image", {"PicUrl": "http://x", "MediaId": "m", "MsgId": 7}), "文字提问", id="image"),
     pytest.param(("event", {"Event": "CLICK", "EventKey": "NO_SUCH_KEY"}), "回复「帮助」", id="unknown-click"),
+    pytest.param(("event", {"Event": "CLICK", "EventKey": "HELP"}), "回复「帮助」", id="help-click"),
+    pytest.param(("event", {"Event": "CLICK", "EventKey": "AIR_TODAY"}), "预报", id="air-today-click"),
 ])
 def test_answers(wechat, config, xml_fields, expected):
     msg_type, fields = xml_fields

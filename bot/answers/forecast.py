@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.answers.menu import Menu
-from bot.forecast.media import media_id
+from bot.forecast.media import ensure_media, media_id
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.text import NO_FORECAST, Ask, compose, not_covered
 from bot.forecast.understand import default_day, understand
@@ -11,7 +13,10 @@ from bot.places import MAX_NEAREST_KM, nearest_city, provinces
 from bot.router import Incoming, Router
 from bot.wechat.replies import ImageReply, Reply, TextReply
 
+log = logging.getLogger("csj.forecast")
+
 CARD_KEY = "FORECAST_CARD"
+TODAY_KEY = "AIR_TODAY"  # the menu button: today's forecast for the account's own region
 CARD_WORDS = ("一图可见", "预报图", "空气质量预报图", "一图", "七天预报", "7天预报", "预报图片")
 PREPARING = "预报图正在准备中，请稍后再回复「一图可见」。"
 PREPARING_DAYS = 3  # the words that stand in for the picture: the next three days, all four regions
@@ -24,6 +29,7 @@ def register(router: Router, menu: Menu) -> None:
     menu.add("一图可见", "：长三角未来7天空气质量预报图")
     menu.add("明天南京空气", "：查询某地某天的空气质量预报")
     router.on_click(CARD_KEY, card_answer)
+    router.on_click(TODAY_KEY, today_answer)
     router.on_text(is_card_request, card_answer)
     router.on_text(lambda text: True, question_answer)
     router.on_type("location", location_answer)
@@ -40,12 +46,29 @@ def card_answer(incoming: Incoming) -> Reply:
     issue = ForecastRepo(incoming.redis).latest()
     if issue is None:
         return TextReply(NO_FORECAST)
-    ready = media_id(incoming.redis, incoming.account.id, issue.id, incoming.now)
+    ready = media_id(incoming.redis, incoming.account.id, issue.id, incoming.now) or _upload_now(incoming, issue)
     if ready:
         return ImageReply(ready)
     today = incoming.now.date()
     days = tuple(d for d in issue.days if d >= today)[:PREPARING_DAYS]
     return TextReply(compose(issue, Ask(provinces(), days, today)) + "\n" + PREPARING)
+
+
+def _upload_now(incoming: Incoming, issue) -> str | None:
+    """No fresh media_id (expired, or the upload at import failed): try once within the budget."""
+    if incoming.uploader is None:
+        return None
+    try:
+        return ensure_media(incoming.redis, incoming.account, issue, incoming.uploader, incoming.now)
+    except Exception:
+        log.exception("forecast picture upload failed", extra={"fields": {"account": incoming.account.id}})
+        return None
+
+
+def today_answer(incoming: Incoming) -> Reply:
+    """The menu button: the account's own region, today (or tomorrow after the cut-over)."""
+    ask = Ask((incoming.account.region,), (default_day(incoming.now),), incoming.now.date())
+    return TextReply(compose(ForecastRepo(incoming.redis).latest(), ask))
 
 
 def question_answer(incoming: Incoming) -> Reply | None:

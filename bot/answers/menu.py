@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from bot.router import Incoming, Router, keywords
 from bot.wechat.replies import NoReply, Reply, TextReply
 
+# Menu (click) keys the bot answers; the account menus pushed with `csj menu push` use these.
+HELP_KEY = "HELP"
+
 HELP_WORDS = ("帮助", "菜单", "help", "menu", "?", "你好", "您好", "hi", "hello", "在吗", "功能")
 
 
@@ -28,6 +31,7 @@ def register(router: Router, menu: Menu) -> None:
     menu.add("帮助", "：查看本菜单")
     router.on_event("subscribe", lambda incoming: welcome(incoming, menu))
     router.on_text(keywords(*HELP_WORDS), lambda incoming: help_menu(incoming, menu))
+    router.on_click(HELP_KEY, lambda incoming: help_menu(incoming, menu))
     for event in ("unsubscribe", "location", "view", "view_miniprogram", "templatesendjobfinish", "scan"):
         router.on_event(event, lambda incoming: NoReply())  # system events: a reply would be spam
 

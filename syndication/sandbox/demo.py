@@ -8,7 +8,7 @@ from syndication.sandbox.state import Keys, State
 
 DEMO_MENU = [
     {"type": "click", "name": "空气质量", "key": "AIR_TODAY"},
-    {"type": "click", "name": "美丽长三角", "key": "COLUMN"},
+    {"type": "click", "name": "一图可见", "key": "FORECAST_CARD"},
     {
         "name": "更多",
         "sub_button": [
