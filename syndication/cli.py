@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
 
+from bot import ZONE, store
 from bot.config import Config, ConfigError, load_config
 from syndication import services
+from syndication.demo import load_demo_forecast
 
 
 class Context:
@@ -98,10 +101,26 @@ def run(ctx: Context, bind: str | None) -> None:
             raise
         click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
         click.echo(f"  health   http://{bind}/healthz")
+        _load_demo(config, url)
         _print_things_to_try(config, sandbox_bind)
         click.echo("Ready. Press Ctrl-C to stop.")
         _wait_interruptible(processes)
     click.echo("csj: stopped.")
+
+
+def _load_demo(config: Config, url: str) -> None:
+    """The demo forecast, once: a store that already has a forecast keeps it."""
+    redis = store.connect(config.redis, url)
+    try:
+        result = load_demo_forecast(config, redis, datetime.now(ZONE))
+    finally:
+        redis.close()
+    if result is None:
+        click.echo("  demo     a forecast is already stored; left as it is")
+    else:
+        days = sorted(result.issue.days)
+        click.echo(f"  demo     sample forecast imported for {days[0]} to {days[-1]}; "
+                   f"picture uploaded for {', '.join(result.media) or 'no account'}")
 
 
 def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
@@ -112,7 +131,8 @@ def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
     example = "zj" if "zj" in config.accounts else first
     click.echo("Try:")
     click.echo(f"  1. {prefix} chat --account {example} 你好")
-    click.echo(f"  2. {prefix} chat --account {first}   (then /subscribe, /click HELP, /help)")
+    click.echo(f"  2. {prefix} chat --account {first} 明天南京空气怎么样   (or 一图可见: the picture is saved)")
+    click.echo(f"     {prefix} chat --account {first}   (a prompt: /subscribe, /click AIR_TODAY, /help)")
     click.echo(f"  3. open http://{sandbox_bind}/_sandbox/{first}/ : what followers see")
 
 
