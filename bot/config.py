@@ -16,6 +16,7 @@ from typing import Any
 ENV_PREFIX = "CSJ_"
 REGIONS = ("上海", "江苏", "浙江", "安徽")
 PUBLISH_MODES = ("freepublish", "masssend", "draft")
+WORKER_CLASSES = ("gevent", "gthread")
 
 
 class ConfigError(ValueError):
@@ -53,6 +54,8 @@ class WechatConfig:
 class WebConfig:
     bind: str = "127.0.0.1:8080"
     workers: int = 2
+    worker_class: str = "gevent"
+    threads: int = 32
     worker_connections: int = 1000
     timeout: int = 30
     graceful_timeout: int = 10
@@ -260,6 +263,8 @@ def _validate(config: Config) -> None:
         _check(_is_hostport(getattr(config, section).bind), f"{section}.bind", "must be host:port")
     _check(1 <= config.web.workers <= 64, "web.workers", "must be between 1 and 64")
     _check(config.web.worker_connections >= 10, "web.worker_connections", "must be at least 10")
+    _check(config.web.worker_class in WORKER_CLASSES, "web.worker_class", f"must be one of {', '.join(WORKER_CLASSES)}")
+    _check(1 <= config.web.threads <= 1024, "web.threads", "must be between 1 and 1024")
     _check("{account}" in config.sandbox.push_url, "sandbox.push_url", "must contain {account}")
     _validate_webhook(config.webhook)
     _check(config.logging.level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from bot.budget import Overrun, Runner
 from bot.config import WebhookConfig
@@ -19,16 +20,23 @@ from bot.wechat.replies import SUCCESS
 _CLAIM = """
 local first = redis.call('GET', KEYS[1])
 if first then
-  return {'replay', redis.call('GET', first) or false}
+  local reply = redis.call('GET', first)
+  if reply then
+    return {'replay', reply}
+  end
+  -- Its answer is gone (the process died before storing it): answer this request afresh.
+  redis.call('SET', KEYS[1], KEYS[2], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], KEYS[2], 'EX', ARGV[1])
 end
 local reply = redis.call('GET', KEYS[2])
-redis.call('SET', KEYS[1], KEYS[2], 'EX', ARGV[1])
 if reply then
   return {'duplicate', reply}
 end
-redis.call('SET', KEYS[2], '', 'EX', ARGV[2])
+redis.call('SET', KEYS[2], '', 'EX', ARGV[3])
 return {'new', false}
 """
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -55,7 +63,7 @@ class Exchange:
         message_key = Keys.message(account, dedupe_id)
         kind, cached = self._claim(
             keys=[Keys.replay(account, signature), message_key],
-            args=[self._replay_ttl(), self.config.dedupe_ttl],
+            args=[self._replay_ttl(), self.config.dedupe_ttl, self._pending_ttl()],
         )
         kind = kind.decode()
         if kind == "new":
@@ -69,6 +77,10 @@ class Exchange:
         skew = self.config.max_clock_skew
         return 2 * skew + 60 if skew else self.config.dedupe_ttl
 
+    def _pending_ttl(self) -> int:
+        # Long enough to cover the budget; short so a claim left by a dead process soon lapses.
+        return int(self.config.reply_budget) + 6
+
     def _compute(self, compute: Callable[[], bytes], key: str, deadline: float) -> Outcome:
         try:
             return self.runner.run(lambda: self._compute_and_store(compute, key),
@@ -80,11 +92,18 @@ class Exchange:
     def _compute_and_store(self, compute: Callable[[], bytes], key: str) -> Outcome:
         try:
             reply = compute()
+            self.redis.set(key, reply, ex=self.config.dedupe_ttl)
         except BaseException:
-            self.redis.delete(key)  # let a retry try again rather than wait on a dead claim
+            self._release(key)
             raise
-        self.redis.set(key, reply, ex=self.config.dedupe_ttl)
         return Outcome("new", reply)
+
+    def _release(self, key: str) -> None:
+        """Drop our claim so a retry can answer; if Redis is what failed, the claim's TTL does it."""
+        try:
+            self.redis.delete(key)
+        except RedisError:
+            pass  # the pending marker expires within _pending_ttl() seconds anyway
 
     def _wait_for(self, key: str, kind: str, deadline: float) -> Outcome:
         """A concurrent copy is still being answered: wait for its reply within the budget."""

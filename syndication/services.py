@@ -60,8 +60,9 @@ def gunicorn_command(config: Config, bind: str) -> list[str]:
     web = config.web
     return [
         sys.executable, "-m", "gunicorn", "bot:create_app()",
-        "--bind", bind, "--workers", str(web.workers), "--worker-class", "gevent",
-        "--worker-connections", str(web.worker_connections), "--timeout", str(web.timeout),
+        "--bind", bind, "--workers", str(web.workers), "--worker-class", web.worker_class,
+        "--threads", str(web.threads), "--worker-connections", str(web.worker_connections),
+        "--timeout", str(web.timeout),
         "--graceful-timeout", str(web.graceful_timeout), "--keep-alive", str(web.keepalive),
         "--limit-request-line", "4094", "--limit-request-fields", "50",
         "--error-logfile", "-", "--log-level", "warning",

@@ -10,7 +10,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from redis import exceptions as redis_errors
+
 from bot import create_app, store
+from bot.budget import ThreadRunner
 from bot.config import config_from_dict
 from bot.logs import JSONFormatter
 from bot.router import Router
@@ -385,3 +388,53 @@ def test_a_retried_xadd_appends_once(wechat, redis):
     record_publish_result(incoming)
     record_publish_result(incoming)
     assert redis.xlen(Keys.PUBLISH_EVENTS) == 1
+
+
+class FailingSetOnce:
+    """A Redis client whose first SET fails, as when Redis blips while the reply is stored."""
+
+    def __init__(self, redis) -> None:
+        self._redis = redis
+        self.failed = False
+
+    def set(self, *args, **kwargs):
+        if not self.failed:
+            self.failed = True
+            raise redis_errors.TimeoutError("Timeout reading from socket")
+        return self._redis.set(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._redis, name)
+
+
+def test_a_reply_that_could_not_be_stored_is_answered_on_the_retry(config, redis, clock, runner):
+    flaky = FailingSetOnce(redis)
+    wechat = WeChat(create_app(config, redis=flaky, clock=clock, runner=runner).test_client(), config, clock)
+    push = wechat.sign("sh", text_xml(config.accounts["sh"], OPENID, "帮助"))
+    assert wechat.post("sh", push).status_code == 503
+    retry = wechat.post("sh", push)  # WeChat resends the same query
+    assert "回复「帮助」" in decrypt_reply(config, "sh", retry.data)["Content"]
+
+
+def test_a_claim_left_by_a_dead_process_lapses_and_the_retry_is_answered(counting, config, redis):
+    wechat, router = counting
+    push = wechat.sign("sh", text_xml(config.accounts["sh"], OPENID, "帮助", msg_id="6000000000000000077"))
+    wechat.post("sh", push)
+    # The process died after its claim: its reply never arrived and the pending marker lapsed.
+    redis.delete(Keys.message("sh", "6000000000000000077"))
+    retry = wechat.post("sh", push)
+    assert "回复「帮助」" in decrypt_reply(config, "sh", retry.data)["Content"] and router.calls == 2
+
+
+def test_the_pending_marker_is_short_lived(config, redis, clock):
+    ttl = {}
+
+    def look():
+        ttl["pending"] = redis.ttl(Keys.message("sh", "6000000000000000078"))
+        return TextReply("x")
+
+    wechat = WeChat(create_app(config, redis=redis, clock=clock, router=Router(fallback=lambda i: look()),
+                               runner=ThreadRunner(2)).test_client(), config, clock)
+    wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "x", msg_id="6000000000000000078"))
+    assert 0 < ttl["pending"] <= int(config.webhook.reply_budget) + 6
+    assert redis.ttl(Keys.message("sh", "6000000000000000078")) > 3600

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -26,6 +28,10 @@ return 1
 """
 
 _PARSED_MAX = 8
+# Which issue answers changes once a week; reading the pointer at most once a second per process
+# saves a Redis round trip on most forecast questions. An import in this process clears it at once.
+_LATEST_FOR = 1.0
+_latest: weakref.WeakKeyDictionary[Any, tuple[str | None, float]] = weakref.WeakKeyDictionary()
 _parsed: OrderedDict[str, ForecastIssue] = OrderedDict()
 _parsed_lock = threading.Lock()
 
@@ -40,12 +46,19 @@ class ForecastRepo:
         """Store an issue; return True if it is now the one that answers."""
         keys = [Keys.FORECAST_LATEST, Keys.FORECAST_ISSUES, Keys.forecast_issue(issue.id)]
         args = [issue.id, issue.to_json(), issue.issued_at.timestamp()]
-        return bool(self.redis.eval(_SAVE, len(keys), *keys, *args))
+        saved = bool(self.redis.eval(_SAVE, len(keys), *keys, *args))
+        _latest.pop(self.redis, None)
+        return saved
 
     def latest_id(self) -> str | None:
         """The id of the issue that answers, or None before the first import."""
+        cached = _latest.get(self.redis)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
         value = self.redis.get(Keys.FORECAST_LATEST)
-        return value.decode() if value else None
+        issue_id = value.decode() if value else None
+        _latest[self.redis] = (issue_id, time.monotonic() + _LATEST_FOR)
+        return issue_id
 
     def latest(self) -> ForecastIssue | None:
         """The issue that answers, or None before the first import."""
