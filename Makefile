@@ -17,6 +17,9 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/webhook.py $(BENCH_ARGS)
 
+lint: $(VENV)/.installed
+	$(BIN)/ruff check bot syndication tests bench
+
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "csj needs Python >= 3.11 (found: $$($(PYTHON) --version 2>&1))"; exit 1; }

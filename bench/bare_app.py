@@ -26,7 +26,8 @@ def _load_accounts(path: str) -> dict[str, tuple[str, WeChatCrypto]]:
         accounts = tomllib.load(file)["accounts"]
     return {
         account_id: (a["token"], WeChatCrypto(a["token"], a["encoding_aes_key"], a["appid"]))
-        for account_id, a in accounts.items() if a.get("encoding_aes_key")
+        for account_id, a in accounts.items()
+        if a.get("encoding_aes_key")
     }
 
 
@@ -50,12 +51,16 @@ def create_app(path: str | None = None) -> Flask:
         except InvalidSignatureException:
             return Response("signature mismatch\n", 403, mimetype="text/plain")
         try:
-            xml = crypto.decrypt_message(request.get_data(), args.get("msg_signature", ""), timestamp, nonce)
+            xml = crypto.decrypt_message(
+                request.get_data(), args.get("msg_signature", ""), timestamp, nonce
+            )
         except (InvalidSignatureException, InvalidAppIdException, ValueError):
             return Response("cannot decrypt\n", 400, mimetype="text/plain")
         message = parse_message(xml)
         reply = TextReply(content=REPLY, message=message)
-        return Response(crypto.encrypt_message(reply.render(), nonce, timestamp), mimetype="application/xml")
+        return Response(
+            crypto.encrypt_message(reply.render(), nonce, timestamp), mimetype="application/xml"
+        )
 
     return app
 

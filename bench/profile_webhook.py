@@ -7,6 +7,7 @@ distinct signed, encrypted pushes; csj talks to a throwaway Redis on a unix sock
 bench/webhook.py. Prints the CPU time per push of each app and csj's top functions.
 """
 
+# ruff: noqa: T201  (a benchmark reports on stdout)
 from __future__ import annotations
 
 import argparse
@@ -42,20 +43,39 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=3000)
     p.add_argument("--top", type=int, default=30)
-    p.add_argument("--log-level", default="INFO", help="csj's log level (the example config says INFO)")
+    p.add_argument(
+        "--log-level", default="INFO", help="csj's log level (the example config says INFO)"
+    )
     args = p.parse_args()
-    with tempfile.TemporaryDirectory(prefix="csj-prof-") as tmp, EmbeddedRedis(Path(tmp) / "redis") as server:
+    with (
+        tempfile.TemporaryDirectory(prefix="csj-prof-") as tmp,
+        EmbeddedRedis(Path(tmp) / "redis") as server,
+    ):
         config = load_config(write_config(Path(tmp), server.url, 2), environ={})
         logs.configure(args.log_level)
-        logging.getLogger().handlers[0].stream = open("/dev/null", "w")  # format the lines, do not print them
+        logging.getLogger().handlers[0].stream = open(
+            "/dev/null", "w"
+        )  # format the lines, do not print them
         factory = PushFactory([a for a in config.accounts.values() if a.require_encryption])
         import bare_app
+
         bare = bare_app.create_app(config.source).test_client()
         csj = create_app(config, redis=store.connect(config.redis)).test_client()
         for client in (bare, csj):  # warm up
             drive(client, factory, 200)
-        print(f"bare: {drive(bare, factory, args.n):7.0f} us CPU per push (test client, in-process)")
-        print(f"csj : {drive(csj, factory, args.n):7.0f} us CPU per push (test client, in-process, Redis on a unix socket)")
+        # Alternate, best of 3: the least disturbed figure on a shared machine.
+        best = {"bare": float("inf"), "csj": float("inf")}
+        for _ in range(3):
+            for name, client in (("bare", bare), ("csj", csj)):
+                best[name] = min(best[name], drive(client, factory, args.n))
+        print(f"bare: {best['bare']:7.0f} us CPU per push (test client, in-process, best of 3)")
+        print(
+            f"csj : {best['csj']:7.0f} us CPU per push (test client, in-process,"
+            " Redis on a unix socket, "
+            f"log level {args.log_level}, best of 3)"
+        )
+        if args.top <= 0:
+            return 0
         profile = cProfile.Profile()
         profile.enable()
         drive(csj, factory, args.n)

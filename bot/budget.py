@@ -36,7 +36,7 @@ class ThreadRunner:
 
 
 class GreenletRunner:
-    """Greenlets, under gunicorn's gevent workers: cheaper than a thread pool and no join at exit."""
+    """Greenlets, under gunicorn's gevent workers: cheaper than threads, no join at exit."""
 
     def __init__(self) -> None:
         import gevent

@@ -126,7 +126,9 @@ class Config:
         return self.accounts.get(account_id)
 
 
-SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name not in ("accounts", "source")}
+SECTIONS = {
+    f.name: f.type for f in dataclasses.fields(Config) if f.name not in ("accounts", "source")
+}
 
 
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
@@ -166,7 +168,9 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build and validate a Config from a parsed TOML mapping."""
     unknown = set(raw) - set(SECTIONS) - {"accounts"}
     if unknown:
-        raise ConfigError(sorted(unknown)[0], f"unknown section (known: {', '.join(SECTIONS)}, accounts)")
+        raise ConfigError(
+            sorted(unknown)[0], f"unknown section (known: {', '.join(SECTIONS)}, accounts)"
+        )
     sections = {name: build(cls, raw.get(name, {}), name) for name, cls in _section_types().items()}
     accounts = _accounts(raw.get("accounts", {}))
     config = Config(**sections, accounts=accounts)
@@ -201,7 +205,9 @@ def build(cls: type, raw: Any, key: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(raw) - set(fields)
     if unknown:
-        raise ConfigError(f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(fields)})")
+        raise ConfigError(
+            f"{key}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(fields)})"
+        )
     values = {}
     for name, f in fields.items():
         if name in raw:
@@ -251,33 +257,51 @@ def _check(ok: bool, key: str, problem: str) -> None:
 
 def _validate(config: Config) -> None:
     r = config.redis
-    _check(r.url == "" or re.match(r"^(redis|rediss|unix)://", r.url) is not None,
-           "redis.url", "must start with redis://, rediss:// or unix://")
+    _check(
+        r.url == "" or re.match(r"^(redis|rediss|unix)://", r.url) is not None,
+        "redis.url",
+        "must start with redis://, rediss:// or unix://",
+    )
     for i, hostport in enumerate(r.sentinels):
         _check(_is_hostport(hostport), f"redis.sentinels[{i}]", "must be host:port")
     _check(0 < r.socket_timeout <= 5, "redis.socket_timeout", "must be between 0 and 5 seconds")
     _check(0 < r.connect_timeout <= 5, "redis.connect_timeout", "must be between 0 and 5 seconds")
-    _check(re.match(r"^https?://.+/$", config.wechat.api_base_url) is not None,
-           "wechat.api_base_url", "must be an http(s) URL ending in /")
+    _check(
+        re.match(r"^https?://.+/$", config.wechat.api_base_url) is not None,
+        "wechat.api_base_url",
+        "must be an http(s) URL ending in /",
+    )
     for section in ("web", "admin", "sandbox"):
         _check(_is_hostport(getattr(config, section).bind), f"{section}.bind", "must be host:port")
     _check(1 <= config.web.workers <= 64, "web.workers", "must be between 1 and 64")
     _check(config.web.worker_connections >= 10, "web.worker_connections", "must be at least 10")
-    _check(config.web.worker_class in WORKER_CLASSES, "web.worker_class", f"must be one of {', '.join(WORKER_CLASSES)}")
+    _check(
+        config.web.worker_class in WORKER_CLASSES,
+        "web.worker_class",
+        f"must be one of {', '.join(WORKER_CLASSES)}",
+    )
     _check(1 <= config.web.threads <= 1024, "web.threads", "must be between 1 and 1024")
     _check("{account}" in config.sandbox.push_url, "sandbox.push_url", "must contain {account}")
     _validate_webhook(config.webhook)
-    _check(config.logging.level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
-           "logging.level", "must be DEBUG, INFO, WARNING or ERROR")
+    _check(
+        config.logging.level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
+        "logging.level",
+        "must be DEBUG, INFO, WARNING or ERROR",
+    )
     for account in config.accounts.values():
         _validate_account(account)
     _check_unique(config.accounts.values())
 
 
 def _validate_webhook(w: WebhookConfig) -> None:
-    _check(0 <= w.max_clock_skew <= 86400, "webhook.max_clock_skew", "must be 0 (off) to 86400 seconds")
-    _check(0.1 <= w.reply_budget <= 4.8, "webhook.reply_budget",
-           "must be between 0.1 and 4.8 seconds (WeChat gives up after 5)")
+    _check(
+        0 <= w.max_clock_skew <= 86400, "webhook.max_clock_skew", "must be 0 (off) to 86400 seconds"
+    )
+    _check(
+        0.1 <= w.reply_budget <= 4.8,
+        "webhook.reply_budget",
+        "must be between 0.1 and 4.8 seconds (WeChat gives up after 5)",
+    )
     _check(1024 <= w.max_body_bytes <= 1048576, "webhook.max_body_bytes", "must be 1 KB to 1 MB")
     _check(w.dedupe_ttl >= 60, "webhook.dedupe_ttl", "must be at least 60 seconds")
     _check(1 <= w.handler_threads <= 1024, "webhook.handler_threads", "must be 1 to 1024")
@@ -286,28 +310,58 @@ def _validate_webhook(w: WebhookConfig) -> None:
 def _validate_account(a: Account) -> None:
     key = f"accounts.{a.id}"
     _check(bool(a.name.strip()), f"{key}.name", "must not be empty")
-    _check(a.region in _known_regions(), f"{key}.region",
-           f"unknown region {a.region!r} (a province {'/'.join(REGIONS)} or one of the 41 cities)")
-    _check(re.fullmatch(r"wx[0-9a-f]{16}", a.appid) is not None, f"{key}.appid",
-           "must be 'wx' followed by 16 hex digits")
-    _check(bool(a.secret), f"{key}.secret", f"is required (or set CSJ_ACCOUNTS__{a.id.upper()}__SECRET)")
-    _check(re.fullmatch(r"[A-Za-z0-9]{3,32}", a.token) is not None, f"{key}.token",
-           "must be 3-32 letters or digits, as WeChat requires")
+    _check(
+        a.region in _known_regions(),
+        f"{key}.region",
+        f"unknown region {a.region!r} (a province {'/'.join(REGIONS)} or one of the 41 cities)",
+    )
+    _check(
+        re.fullmatch(r"wx[0-9a-f]{16}", a.appid) is not None,
+        f"{key}.appid",
+        "must be 'wx' followed by 16 hex digits",
+    )
+    _check(
+        bool(a.secret),
+        f"{key}.secret",
+        f"is required (or set CSJ_ACCOUNTS__{a.id.upper()}__SECRET)",
+    )
+    _check(
+        re.fullmatch(r"[A-Za-z0-9]{3,32}", a.token) is not None,
+        f"{key}.token",
+        "must be 3-32 letters or digits, as WeChat requires",
+    )
     for name in ("encoding_aes_key", "previous_encoding_aes_key"):
         value = getattr(a, name)
-        _check(value == "" or re.fullmatch(r"[A-Za-z0-9]{43}", value) is not None,
-               f"{key}.{name}", "must be 43 letters or digits")
-    _check(not a.previous_encoding_aes_key or bool(a.encoding_aes_key), f"{key}.previous_encoding_aes_key",
-           "needs encoding_aes_key too")
-    _check(not a.require_encryption or bool(a.encoding_aes_key), f"{key}.require_encryption",
-           "needs encoding_aes_key")
-    _check(a.publish_mode in PUBLISH_MODES, f"{key}.publish_mode", f"must be one of {', '.join(PUBLISH_MODES)}")
+        _check(
+            value == "" or re.fullmatch(r"[A-Za-z0-9]{43}", value) is not None,
+            f"{key}.{name}",
+            "must be 43 letters or digits",
+        )
+    _check(
+        not a.previous_encoding_aes_key or bool(a.encoding_aes_key),
+        f"{key}.previous_encoding_aes_key",
+        "needs encoding_aes_key too",
+    )
+    _check(
+        not a.require_encryption or bool(a.encoding_aes_key),
+        f"{key}.require_encryption",
+        "needs encoding_aes_key",
+    )
+    _check(
+        a.publish_mode in PUBLISH_MODES,
+        f"{key}.publish_mode",
+        f"must be one of {', '.join(PUBLISH_MODES)}",
+    )
 
 
 def _check_unique(accounts: Any) -> None:
     seen: dict[str, str] = {}
     for a in accounts:
-        _check(a.appid not in seen, f"accounts.{a.id}.appid", f"same appid as accounts.{seen.get(a.appid)}")
+        _check(
+            a.appid not in seen,
+            f"accounts.{a.id}.appid",
+            f"same appid as accounts.{seen.get(a.appid)}",
+        )
         seen[a.appid] = a.id
 
 

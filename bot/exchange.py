@@ -14,7 +14,6 @@ from bot.config import WebhookConfig
 from bot.store import Keys
 from bot.wechat.replies import SUCCESS
 
-
 # One round trip claims both the query signature (replays) and the message (WeChat's retries).
 # An empty value marks a message whose answer is still being worked out.
 _CLAIM = """
@@ -49,16 +48,27 @@ class Outcome:
 class Exchange:
     """Answer each push once; answer its replays and retries with the same reply."""
 
-    def __init__(self, redis: Redis, runner: Runner, config: WebhookConfig,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        runner: Runner,
+        config: WebhookConfig,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.redis = redis
         self.runner = runner
         self.config = config
         self.monotonic = monotonic
         self._claim = redis.register_script(_CLAIM)
 
-    def answer(self, account: str, signature: str, dedupe_id: str, compute: Callable[[], bytes],
-               deadline: float) -> Outcome:
+    def answer(
+        self,
+        account: str,
+        signature: str,
+        dedupe_id: str,
+        compute: Callable[[], bytes],
+        deadline: float,
+    ) -> Outcome:
         """Return the reply for a push, computing it at most once across every process."""
         message_key = Keys.message(account, dedupe_id)
         kind, cached = self._claim(
@@ -83,8 +93,9 @@ class Exchange:
 
     def _compute(self, compute: Callable[[], bytes], key: str, deadline: float) -> Outcome:
         try:
-            return self.runner.run(lambda: self._compute_and_store(compute, key),
-                                   max(0.0, deadline - self.monotonic()))
+            return self.runner.run(
+                lambda: self._compute_and_store(compute, key), max(0.0, deadline - self.monotonic())
+            )
         except Overrun:
             # Past the budget: answer now; the work finishes and stores its reply for any retry.
             return Outcome("timeout", SUCCESS)
@@ -99,7 +110,7 @@ class Exchange:
         return Outcome("new", reply)
 
     def _release(self, key: str) -> None:
-        """Drop our claim so a retry can answer; if Redis is what failed, the claim's TTL does it."""
+        """Drop our claim so a retry can answer; if Redis itself failed, the TTL does it."""
         try:
             self.redis.delete(key)
         except RedisError:

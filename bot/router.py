@@ -56,8 +56,9 @@ class Router:
         """Try `handler` on texts `matcher` accepts; a handler returning None passes them on."""
         self._texts.append((matcher, handler))
 
-    def incoming(self, message: Message, account: Account, redis: Any, now: datetime,
-                 uploader: Any = None) -> Incoming:
+    def incoming(
+        self, message: Message, account: Account, redis: Any, now: datetime, uploader: Any = None
+    ) -> Incoming:
         """Wrap a message for the handlers, normalising its text once."""
         text = message.content if message.type == "text" else message.recognition
         return Incoming(message, normalise(text), account, redis, now, uploader)

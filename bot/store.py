@@ -31,7 +31,9 @@ def connect(config: RedisConfig, url: str | None = None) -> redis.Redis:
     )
     if config.sentinels:
         hosts = [(h.rpartition(":")[0], int(h.rpartition(":")[2])) for h in config.sentinels]
-        sentinel = Sentinel(hosts, sentinel_kwargs={"socket_timeout": config.socket_timeout}, **options)
+        sentinel = Sentinel(
+            hosts, sentinel_kwargs={"socket_timeout": config.socket_timeout}, **options
+        )
         return sentinel.master_for(config.sentinel_master)
     target = url or config.url
     if not target:

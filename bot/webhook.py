@@ -65,7 +65,7 @@ class WebhookMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
-        account_id = path[len(PATH_PREFIX):]
+        account_id = path[len(PATH_PREFIX) :]
         if not path.startswith(PATH_PREFIX) or not account_id or "/" in account_id:
             return self.app(environ, start_response)
         return wechat(self.svc, account_id, Request(environ))(environ, start_response)
@@ -88,8 +88,9 @@ def wechat(svc: WebhookService, account_id: str, request: Request) -> Response:
     return response
 
 
-def _dispatch(svc: WebhookService, account_id: str, request: Request, started: float,
-              fields: dict[str, Any]) -> Response:
+def _dispatch(
+    svc: WebhookService, account_id: str, request: Request, started: float, fields: dict[str, Any]
+) -> Response:
     if request.method == "GET":
         return _verify_server(svc, account_id, request)
     if request.method == "POST":
@@ -113,16 +114,20 @@ def _verify_server(svc: WebhookService, account_id: str, request: Request) -> Re
     return Response(echostr, 200, mimetype="text/plain")
 
 
-def _receive(svc: WebhookService, account_id: str, request: Request, started: float,
-             fields: dict[str, Any]) -> Response:
+def _receive(
+    svc: WebhookService, account_id: str, request: Request, started: float, fields: dict[str, Any]
+) -> Response:
     account = _account(svc, account_id)
     query = verify_query(account, request.args, svc.clock(), svc.config.webhook.max_clock_skew)
     push = _read_push(svc, account, query, request)
     message = push.message
     fields.update(type=message.event or message.type, msg_id=message.dedupe_id)
     outcome = svc.exchange.answer(
-        account.id, query.signature, message.dedupe_id,
-        lambda: _answer(message, account, svc), started + svc.config.webhook.reply_budget,
+        account.id,
+        query.signature,
+        message.dedupe_id,
+        lambda: _answer(message, account, svc),
+        started + svc.config.webhook.reply_budget,
     )
     fields["outcome"] = outcome.kind
     return _reply(outcome, push, svc)
@@ -181,8 +186,13 @@ def _parse(body: bytes) -> dict[str, Any]:
         raise Refused(400, str(exc)) from None
 
 
-def _decrypt(account: Account, query: SignedQuery, msg_signature: str, outer: dict[str, Any],
-             ciphers: list[MessageCipher]) -> tuple[bytes, MessageCipher]:
+def _decrypt(
+    account: Account,
+    query: SignedQuery,
+    msg_signature: str,
+    outer: dict[str, Any],
+    ciphers: list[MessageCipher],
+) -> tuple[bytes, MessageCipher]:
     encrypted = outer.get("Encrypt")
     if not isinstance(encrypted, str) or not encrypted:
         raise Refused(400, "encrypted message without Encrypt")
@@ -199,11 +209,15 @@ def _answer(message: Message, account: Account, svc: WebhookService) -> bytes:
     """Route the message and render the reply; a failing answer becomes an apology, logged."""
     now = datetime.fromtimestamp(svc.clock(), svc.zone)
     try:
-        reply = svc.router.route(svc.router.incoming(message, account, svc.redis, now, svc.uploader))
+        reply = svc.router.route(
+            svc.router.incoming(message, account, svc.redis, now, svc.uploader)
+        )
     except RedisError:
         raise
     except Exception:
-        log.exception("answer failed", extra={"fields": {"account": account.id, "msg_id": message.dedupe_id}})
+        log.exception(
+            "answer failed", extra={"fields": {"account": account.id, "msg_id": message.dedupe_id}}
+        )
         reply = TextReply(APOLOGY)
     return reply.render(message.from_user, message.to_user, int(svc.clock()))
 
@@ -221,5 +235,11 @@ def encrypt_reply(reply: bytes, push: Push, svc: WebhookService) -> str:
     encrypted = push.cipher.encrypt(reply)
     timestamp = str(int(svc.clock()))
     signature = sign(push.account.token, timestamp, push.query.nonce, encrypted)
-    return ("<xml>" + element("Encrypt", encrypted) + element("MsgSignature", signature)
-            + element("TimeStamp", int(timestamp)) + element("Nonce", push.query.nonce) + "</xml>")
+    return (
+        "<xml>"
+        + element("Encrypt", encrypted)
+        + element("MsgSignature", signature)
+        + element("TimeStamp", int(timestamp))
+        + element("Nonce", push.query.nonce)
+        + "</xml>"
+    )

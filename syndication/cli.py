@@ -38,8 +38,14 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group()
-@click.option("--config", "config_path", envvar="CSJ_CONFIG", default="config.toml", show_default=True,
-              help="Config file (TOML). Also CSJ_CONFIG.")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="CSJ_CONFIG",
+    default="config.toml",
+    show_default=True,
+    help="Config file (TOML). Also CSJ_CONFIG.",
+)
 @click.pass_context
 def main(ctx: click.Context, config_path: str) -> None:
     """csj: the 美丽长三角 bot and syndicator."""
@@ -59,9 +65,17 @@ def config_check(ctx: Context) -> None:
     click.echo(f"{config.source}: OK")
     click.echo(f"redis: {config.redis.url or 'embedded under ' + config.redis.data_dir}")
     for account in config.accounts.values():
-        mode = "safe" if account.require_encryption else "compatible" if account.encoding_aes_key else "plaintext"
-        click.echo(f"account {account.id}: {account.name} ({account.region}), {mode} mode, "
-                   f"publish {account.publish_mode}{', column' if account.column else ''}")
+        mode = (
+            "safe"
+            if account.require_encryption
+            else "compatible"
+            if account.encoding_aes_key
+            else "plaintext"
+        )
+        click.echo(
+            f"account {account.id}: {account.name} ({account.region}), {mode} mode, "
+            f"publish {account.publish_mode}{', column' if account.column else ''}"
+        )
 
 
 @main.command()
@@ -90,7 +104,7 @@ def run(ctx: Context, bind: str | None) -> None:
     click.echo("csj: starting …")
     with services.redis_url(config) as url:
         click.echo(f"  redis    {url}")
-        processes = [services.start_sandbox(config, sandbox_bind, url)]
+        processes = [services.start_sandbox(config, sandbox_bind, url, webhook=bind)]
         try:
             _guard(services.wait_healthy, f"http://{sandbox_bind}/_sandbox/healthz", processes[0])
             click.echo(f"  sandbox  http://{sandbox_bind}/_sandbox/ (pages), /cgi-bin/ (API)")
@@ -119,8 +133,10 @@ def _load_demo(config: Config, url: str) -> None:
         click.echo("  demo     a forecast is already stored; left as it is")
     else:
         days = sorted(result.issue.days)
-        click.echo(f"  demo     sample forecast imported for {days[0]} to {days[-1]}; "
-                   f"picture uploaded for {', '.join(result.media) or 'no account'}")
+        click.echo(
+            f"  demo     sample forecast imported for {days[0]} to {days[-1]}; "
+            f"picture uploaded for {', '.join(result.media) or 'no account'}"
+        )
 
 
 def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
@@ -131,8 +147,12 @@ def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
     example = "zj" if "zj" in config.accounts else first
     click.echo("Try:")
     click.echo(f"  1. {prefix} chat --account {example} 你好")
-    click.echo(f"  2. {prefix} chat --account {first} 明天南京空气怎么样   (or 一图可见: the picture is saved)")
-    click.echo(f"     {prefix} chat --account {first}   (a prompt: /subscribe, /click AIR_TODAY, /help)")
+    click.echo(
+        f"  2. {prefix} chat --account {first} 明天南京空气怎么样   (or 一图可见)"
+    )
+    click.echo(
+        f"     {prefix} chat --account {first}   (a prompt: /subscribe, /click AIR_TODAY, /help)"
+    )
     click.echo(f"  3. open http://{sandbox_bind}/_sandbox/{first}/ : what followers see")
 
 

@@ -81,8 +81,11 @@ def _report_uploads(accounts: Any, media: dict[str, str]) -> None:
     if media:
         click.echo(f"picture uploaded for: {', '.join(media)}")
     if missing:
-        click.echo(f"picture NOT uploaded for: {', '.join(missing)} (WeChat API unreachable or refused; "
-                   "those followers get the forecast in words until the next upload)", err=True)
+        click.echo(
+            f"picture NOT uploaded for: {', '.join(missing)} (WeChat API unreachable or refused; "
+            "those followers get the forecast in words until the next upload)",
+            err=True,
+        )
 
 
 def _reject(rejected: ImportRejected, as_json: bool) -> None:

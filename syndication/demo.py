@@ -1,4 +1,4 @@
-"""Demo data for `make run`: a forecast whose seven days start today, loaded only into an empty store."""
+"""Demo data for `make run`: a forecast starting today, loaded only into an empty store."""
 
 from __future__ import annotations
 
@@ -18,5 +18,11 @@ def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResul
     if ForecastRepo(redis).latest_id() is not None:
         return None  # a real (or earlier demo) forecast answers: never overwrite it
     sample = resources.files("syndication").joinpath("data/demo_forecast.csv").read_bytes()
-    return import_forecast(redis, shift_to(sample, now.date()), now, filename="demo_forecast.csv",
-                           accounts=config.accounts.values(), uploader=image_uploader(config, redis))
+    return import_forecast(
+        redis,
+        shift_to(sample, now.date()),
+        now,
+        filename="demo_forecast.csv",
+        accounts=config.accounts.values(),
+        uploader=image_uploader(config, redis),
+    )

@@ -10,8 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import Config
@@ -37,13 +37,15 @@ def port_free(bind: str) -> bool:
 def require_free(name: str, bind: str) -> None:
     """Refuse clearly when another program holds the port."""
     if not port_free(bind):
-        raise ServiceError(f"{name}: {bind} is already in use (another csj, or another program?). "
-                           f"Stop it, or choose another address with --bind or the config's bind.")
+        raise ServiceError(
+            f"{name}: {bind} is already in use (another csj, or another program?). "
+            f"Stop it, or choose another address with --bind or the config's bind."
+        )
 
 
 @contextmanager
 def redis_url(config: Config) -> Iterator[str]:
-    """Yield the configured Redis URL, or start an embedded Redis under data_dir for the duration."""
+    """Yield the configured Redis URL, or run an embedded Redis under data_dir meanwhile."""
     if config.redis.url or config.redis.sentinels:
         yield config.redis.url
         return
@@ -59,13 +61,34 @@ def gunicorn_command(config: Config, bind: str) -> list[str]:
     """gunicorn with gevent workers: a slow client holds a greenlet, never a whole worker."""
     web = config.web
     return [
-        sys.executable, "-m", "gunicorn", "bot:create_app()",
-        "--bind", bind, "--workers", str(web.workers), "--worker-class", web.worker_class,
-        "--threads", str(web.threads), "--worker-connections", str(web.worker_connections),
-        "--timeout", str(web.timeout),
-        "--graceful-timeout", str(web.graceful_timeout), "--keep-alive", str(web.keepalive),
-        "--limit-request-line", "4094", "--limit-request-fields", "50",
-        "--error-logfile", "-", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bot:create_app()",
+        "--bind",
+        bind,
+        "--workers",
+        str(web.workers),
+        "--worker-class",
+        web.worker_class,
+        "--threads",
+        str(web.threads),
+        "--worker-connections",
+        str(web.worker_connections),
+        "--timeout",
+        str(web.timeout),
+        "--graceful-timeout",
+        str(web.graceful_timeout),
+        "--keep-alive",
+        str(web.keepalive),
+        "--limit-request-line",
+        "4094",
+        "--limit-request-fields",
+        "50",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
     ]
 
 
@@ -80,16 +103,31 @@ def service_env(config: Config, url: str) -> dict[str, str]:
 def start_web(config: Config, bind: str, url: str) -> subprocess.Popen[bytes]:
     """Start the webhook under gunicorn."""
     # Own session: a Ctrl-C reaches csj only, which then stops gunicorn gracefully with SIGTERM.
-    return subprocess.Popen(gunicorn_command(config, bind), env=service_env(config, url),
-                            start_new_session=True)
+    return subprocess.Popen(
+        gunicorn_command(config, bind), env=service_env(config, url), start_new_session=True
+    )
 
 
-def start_sandbox(config: Config, bind: str, url: str, *,
-                  demo: bool = True) -> subprocess.Popen[bytes]:
-    """Start the WeChat sandbox (`csj sandbox`), loading the demo data once."""
-    command = [sys.executable, "-c", "from syndication.cli import main; main()",
-               "sandbox", "--bind", bind, *(["--demo"] if demo else [])]
-    return subprocess.Popen(command, env=service_env(config, url), start_new_session=True)
+def start_sandbox(
+    config: Config, bind: str, url: str, *, demo: bool = True, webhook: str | None = None
+) -> subprocess.Popen[bytes]:
+    """Start the WeChat sandbox (`csj sandbox`), loading the demo data once.
+
+    `webhook` (host:port) is where this run's webhook listens: the sandbox pushes events there.
+    """
+    command = [
+        sys.executable,
+        "-c",
+        "from syndication.cli import main; main()",
+        "sandbox",
+        "--bind",
+        bind,
+        *(["--demo"] if demo else []),
+    ]
+    env = service_env(config, url)
+    if webhook:
+        env["CSJ_SANDBOX__PUSH_URL"] = f"http://{webhook}/wechat/{{account}}"
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -92,8 +92,12 @@ class WeChat:
         return sign_push(self.config.accounts[account_id], xml, **options)
 
     def post(self, account_id: str, push: Push, content_type: str = "text/xml"):
-        return self.client.post(f"/wechat/{account_id}", query_string=push.query, data=push.body,
-                                content_type=content_type)
+        return self.client.post(
+            f"/wechat/{account_id}",
+            query_string=push.query,
+            data=push.body,
+            content_type=content_type,
+        )
 
     def send(self, account_id: str, xml: bytes, **options):
         return self.post(account_id, self.sign(account_id, xml, **options))

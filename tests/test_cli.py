@@ -33,7 +33,9 @@ def test_config_from_environment_variable():
 
 def test_bad_config_stops_with_the_key_named(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text(EXAMPLE_CONFIG.read_text("utf-8").replace('region = "江苏"', 'region = "北京"'), "utf-8")
+    bad.write_text(
+        EXAMPLE_CONFIG.read_text("utf-8").replace('region = "江苏"', 'region = "北京"'), "utf-8"
+    )
     result = CliRunner().invoke(main, ["--config", str(bad), "config", "check"])
     assert result.exit_code == 1
     assert "accounts.js.region" in result.output and "北京" in result.output
@@ -47,6 +49,8 @@ def test_missing_config_file_is_named(tmp_path):
 def test_run_refuses_a_taken_port():
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(main, ["--config", str(EXAMPLE_CONFIG), "run", "--bind", f"127.0.0.1:{port}"])
+        result = CliRunner().invoke(
+            main, ["--config", str(EXAMPLE_CONFIG), "run", "--bind", f"127.0.0.1:{port}"]
+        )
     assert result.exit_code == 1
     assert f"127.0.0.1:{port} is already in use" in result.output

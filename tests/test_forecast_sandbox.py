@@ -27,7 +27,9 @@ def box(make_sandbox):  # noqa: F811  (the imported fixture)
 @pytest.fixture
 def uploader(box, config, redis):
     """The production uploader (bot.wechat.client), its API base URL on the sandbox."""
-    api_config = dataclasses.replace(config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api))
+    api_config = dataclasses.replace(
+        config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api)
+    )
     return image_uploader(api_config, redis)
 
 
@@ -47,15 +49,28 @@ def test_image_reply_carries_a_media_id_the_sandbox_knows(wechat, config, redis,
     assert "AQI：105–135" in ask(wechat, config, "明天上海空气")["Content"]
 
 
-def test_an_expired_or_missing_picture_is_uploaded_in_the_reply_path(config, redis, clock, runner, box):
+def test_an_expired_or_missing_picture_is_uploaded_in_the_reply_path(
+    config, redis, clock, runner, box
+):
     """No media_id yet (the import could not upload): the reply uploads it within the budget."""
     from bot import create_app
     from tests.conftest import WeChat
 
-    api_config = dataclasses.replace(config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api))
-    import_forecast(redis, sample_bytes(), NOW_DT, accounts=api_config.accounts.values(), uploader=None)
-    wechat = WeChat(create_app(api_config, redis=redis, clock=clock, runner=runner).test_client(), api_config, clock)
+    api_config = dataclasses.replace(
+        config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api)
+    )
+    import_forecast(
+        redis, sample_bytes(), NOW_DT, accounts=api_config.accounts.values(), uploader=None
+    )
+    wechat = WeChat(
+        create_app(api_config, redis=redis, clock=clock, runner=runner).test_client(),
+        api_config,
+        clock,
+    )
     reply = ask(wechat, api_config, "一图可见", account="js")
     assert reply["MsgType"] == "image"
     assert box.client("js").media.download(reply["Image"]["MediaId"]).content[:4] == b"\x89PNG"
-    assert ask(wechat, api_config, "一图可见", account="js")["Image"]["MediaId"] == reply["Image"]["MediaId"]
+    assert (
+        ask(wechat, api_config, "一图可见", account="js")["Image"]["MediaId"]
+        == reply["Image"]["MediaId"]
+    )

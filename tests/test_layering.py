@@ -34,7 +34,9 @@ def test_signatures_are_compared_in_constant_time():
     for path in (ROOT / "bot").rglob("*.py"):
         for line in path.read_text("utf-8").splitlines():
             code = line.split("#")[0]
-            assert not ("signature" in code and ("==" in code or "!=" in code)), f"{path.name}: {line.strip()}"
+            assert not ("signature" in code and ("==" in code or "!=" in code)), (
+                f"{path.name}: {line.strip()}"
+            )
 
 
 def test_entities_are_never_enabled():

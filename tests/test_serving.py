@@ -19,14 +19,19 @@ OPENID = "oFollower0000000000000000001"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, redis_server):
-    """gunicorn on a socket bound here first, so requests queue until a worker takes them (no polling)."""
+    """gunicorn on a socket bound here first: requests queue until a worker is up (no polling)."""
     path = tmp_path_factory.mktemp("serving") / "config.toml"
     shutil.copy(EXAMPLE_CONFIG, path)
     config = load_config(path, environ={})
     listener = socket.create_server(("127.0.0.1", 0))
     command = services.gunicorn_command(config, f"fd://{listener.fileno()}")
-    process = subprocess.Popen(command, env=services.service_env(config, redis_server.url),
-                               pass_fds=[listener.fileno()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        env=services.service_env(config, redis_server.url),
+        pass_fds=[listener.fileno()],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     yield config, f"http://127.0.0.1:{listener.getsockname()[1]}"
     services.stop([process])
     listener.close()
@@ -35,8 +40,13 @@ def served(tmp_path_factory, redis_server):
 def _post(config, base, account_id="zj", text="帮助", **options):
     account = config.accounts[account_id]
     push = sign_push(account, text_xml(account, OPENID, text), **options)
-    return requests.post(f"{base}/wechat/{account_id}", params=push.query, data=push.body,
-                         headers={"Content-Type": "text/xml"}, timeout=10)
+    return requests.post(
+        f"{base}/wechat/{account_id}",
+        params=push.query,
+        data=push.body,
+        headers={"Content-Type": "text/xml"},
+        timeout=10,
+    )
 
 
 def test_a_push_is_answered_encrypted(served):
@@ -70,14 +80,21 @@ def test_chunked_oversize_body_is_refused(served):
         for _ in range(100):
             yield b"a" * 12000
 
-    response = requests.post(f"{base}/wechat/ah", params=push.query, data=chunks(),
-                             headers={"Content-Type": "text/xml"}, timeout=10)
+    response = requests.post(
+        f"{base}/wechat/ah",
+        params=push.query,
+        data=chunks(),
+        headers={"Content-Type": "text/xml"},
+        timeout=10,
+    )
     assert response.status_code == 413
 
 
 def test_overlong_query_is_refused_by_gunicorn(served):
     config, base = served
-    response = requests.post(f"{base}/wechat/zj", params={"nonce": "1" * 10000}, data=b"<xml/>", timeout=10)
+    response = requests.post(
+        f"{base}/wechat/zj", params={"nonce": "1" * 10000}, data=b"<xml/>", timeout=10
+    )
     assert response.status_code in (400, 414)
 
 

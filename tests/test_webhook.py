@@ -9,7 +9,6 @@ import threading
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from redis import exceptions as redis_errors
 
 from bot import create_app, store
@@ -31,7 +30,9 @@ def decrypt_reply(config, account_id: str, body: bytes, key: str | None = None) 
     """Check the reply's signature and decrypt it, as WeChat's servers would."""
     account = config.accounts[account_id]
     outer = parse(body)
-    assert outer["MsgSignature"] == sign(account.token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
+    assert outer["MsgSignature"] == sign(
+        account.token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"]
+    )
     cipher = MessageCipher(key or account.encoding_aes_key, account.appid)
     return parse(cipher.decrypt(outer["Encrypt"]))
 
@@ -44,6 +45,7 @@ def content_of(config, account_id, response) -> str:
 
 
 # -- modes -------------------------------------------------------------------------------------
+
 
 def test_safe_mode_reply_is_encrypted_and_signed(wechat, config):
     response = wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "帮助"))
@@ -75,7 +77,9 @@ def test_compatible_mode_body_with_both_forms_uses_the_ciphertext(wechat, config
     account = config.accounts["ah"]
     push = wechat.sign("ah", text_xml(account, OPENID, "帮助"))
     decoy = b"<ToUserName>x</ToUserName><FromUserName>evil</FromUserName><CreateTime>1</CreateTime>"
-    push = dataclasses.replace(push, body=push.body.replace(b"<xml>", b"<xml>" + decoy + b"<MsgType>text</MsgType>"))
+    push = dataclasses.replace(
+        push, body=push.body.replace(b"<xml>", b"<xml>" + decoy + b"<MsgType>text</MsgType>")
+    )
     assert decrypt_reply(config, "ah", wechat.post("ah", push).data)["ToUserName"] == OPENID
 
 
@@ -83,13 +87,27 @@ def test_compatible_mode_body_with_both_forms_uses_the_ciphertext(wechat, config
 def extra_config(config):
     """The example plus a plaintext account, a rotating one and the official vector's account."""
     raw = _example_raw()
-    raw["accounts"]["plain"] = dict(name="测试明文号", region="南京", appid="wx00000000000000aa",
-                                    secret="s", token="plaintoken")
-    raw["accounts"]["rot"] = dict(name="测试轮换号", region="杭州", appid="wx00000000000000bb", secret="s",
-                                  token="rottoken", encoding_aes_key="N" * 43, previous_encoding_aes_key="O" * 43,
-                                  require_encryption=True)
-    raw["accounts"]["vec"] = dict(name="官方示例", region="上海", appid="wxba5fad812f8e6fb9", secret="s",
-                                  token="AAAAA", encoding_aes_key="A" * 43)
+    raw["accounts"]["plain"] = dict(
+        name="测试明文号", region="南京", appid="wx00000000000000aa", secret="s", token="plaintoken"
+    )
+    raw["accounts"]["rot"] = dict(
+        name="测试轮换号",
+        region="杭州",
+        appid="wx00000000000000bb",
+        secret="s",
+        token="rottoken",
+        encoding_aes_key="N" * 43,
+        previous_encoding_aes_key="O" * 43,
+        require_encryption=True,
+    )
+    raw["accounts"]["vec"] = dict(
+        name="官方示例",
+        region="上海",
+        appid="wxba5fad812f8e6fb9",
+        secret="s",
+        token="AAAAA",
+        encoding_aes_key="A" * 43,
+    )
     return config_from_dict(raw)
 
 
@@ -126,8 +144,12 @@ def test_rotation_accepts_previous_key_and_replies_with_it(extra, extra_config):
 
 def test_get_verification_with_official_vector(extra, clock):
     clock.now = 1714036504
-    query = {"signature": "f464b24fc39322e44b38aa78f5edd27bd1441696", "timestamp": "1714036504",
-             "nonce": "1514711492", "echostr": "4375120948345356249"}
+    query = {
+        "signature": "f464b24fc39322e44b38aa78f5edd27bd1441696",
+        "timestamp": "1714036504",
+        "nonce": "1514711492",
+        "echostr": "4375120948345356249",
+    }
     response = extra.client.get("/wechat/vec", query_string=query)
     assert response.status_code == 200 and response.data == b"4375120948345356249"
     assert response.mimetype == "text/plain"
@@ -137,10 +159,20 @@ def test_official_vector_push_is_accepted(extra, clock, redis):
     clock.now = 1714112445
     from tests.test_crypto import C_ENCRYPT
 
-    query = {"signature": sign("AAAAA", "1714112445", "415670741"), "timestamp": "1714112445",
-             "nonce": "415670741", "encrypt_type": "aes", "msg_signature": "046e02f8204d34f8ba5fa3b1db94908f3df2e9b3"}
-    body = f"<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName><Encrypt><![CDATA[{C_ENCRYPT}]]></Encrypt></xml>"
-    response = extra.client.post("/wechat/vec", query_string=query, data=body, content_type="text/xml")
+    query = {
+        "signature": sign("AAAAA", "1714112445", "415670741"),
+        "timestamp": "1714112445",
+        "nonce": "415670741",
+        "encrypt_type": "aes",
+        "msg_signature": "046e02f8204d34f8ba5fa3b1db94908f3df2e9b3",
+    }
+    body = (
+        "<xml><ToUserName><![CDATA[gh_97417a04a28d]]></ToUserName>"
+        f"<Encrypt><![CDATA[{C_ENCRYPT}]]></Encrypt></xml>"
+    )
+    response = extra.client.post(
+        "/wechat/vec", query_string=query, data=body, content_type="text/xml"
+    )
     # The vector's inner message is JSON (the JSON push format), which an official account's
     # XML webhook refuses: decryption and signature pass, parsing does not.
     assert response.status_code == 400 and b"not well-formed XML" in response.data
@@ -148,6 +180,7 @@ def test_official_vector_push_is_accepted(extra, clock, redis):
 
 
 # -- retries and replays -------------------------------------------------------------------------
+
 
 class CountingRouter(Router):
     """The real router, counting the messages it routes."""
@@ -203,7 +236,9 @@ def test_replayed_signature_with_another_body_does_no_new_work(counting, config)
 
 def test_events_dedupe_by_sender_time_and_event(counting, config):
     wechat, router = counting
-    event = message_xml(config.accounts["sh"], OPENID, "event", {"Event": "subscribe"}, create_time=1795488000)
+    event = message_xml(
+        config.accounts["sh"], OPENID, "event", {"Event": "subscribe"}, create_time=1795488000
+    )
     first = decrypt_reply(config, "sh", wechat.send("sh", event, nonce="1").data)
     second = decrypt_reply(config, "sh", wechat.send("sh", event, nonce="2").data)
     assert first == second and router.calls == 1
@@ -217,15 +252,22 @@ def test_replay_outside_the_window_is_refused(wechat, config, clock):
 
 
 def test_window_check_can_be_turned_off(config, redis, clock, runner):
-    config = dataclasses.replace(config, webhook=dataclasses.replace(config.webhook, max_clock_skew=0))
-    wechat = WeChat(create_app(config, redis=redis, clock=clock, runner=runner).test_client(), config, clock)
+    config = dataclasses.replace(
+        config, webhook=dataclasses.replace(config.webhook, max_clock_skew=0)
+    )
+    wechat = WeChat(
+        create_app(config, redis=redis, clock=clock, runner=runner).test_client(), config, clock
+    )
     response = wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "帮助"), timestamp=1000)
     assert response.status_code == 200
 
 
 # -- the 5-second budget -------------------------------------------------------------------------
 
-def test_slow_answer_is_cut_off_with_success_and_finishes_for_the_retry(config, redis, clock, runner):
+
+def test_slow_answer_is_cut_off_with_success_and_finishes_for_the_retry(
+    config, redis, clock, runner
+):
     release = threading.Event()
 
     def slow(incoming):
@@ -233,9 +275,14 @@ def test_slow_answer_is_cut_off_with_success_and_finishes_for_the_retry(config, 
         return TextReply("慢慢来的回答")
 
     router = Router(fallback=slow)
-    config = dataclasses.replace(config, webhook=dataclasses.replace(config.webhook, reply_budget=0.2))
-    wechat = WeChat(create_app(config, redis=redis, clock=clock, runner=runner, router=router).test_client(),
-                    config, clock)
+    config = dataclasses.replace(
+        config, webhook=dataclasses.replace(config.webhook, reply_budget=0.2)
+    )
+    wechat = WeChat(
+        create_app(config, redis=redis, clock=clock, runner=runner, router=router).test_client(),
+        config,
+        clock,
+    )
     xml = text_xml(config.accounts["sh"], OPENID, "你好", msg_id="6000000000000000002")
     first = wechat.send("sh", xml, nonce="1")
     assert first.status_code == 200 and first.data == b"success"
@@ -249,8 +296,13 @@ def test_a_failing_answer_gets_an_apology_not_an_error(config, redis, clock, run
     def broken(incoming):
         raise RuntimeError("bug")
 
-    wechat = WeChat(create_app(config, redis=redis, clock=clock, runner=runner,
-                               router=Router(fallback=broken)).test_client(), config, clock)
+    wechat = WeChat(
+        create_app(
+            config, redis=redis, clock=clock, runner=runner, router=Router(fallback=broken)
+        ).test_client(),
+        config,
+        clock,
+    )
     response = wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "你好"))
     assert "稍后再试" in decrypt_reply(config, "sh", response.data)["Content"]
     assert any(r.exc_info for r in caplog.records)
@@ -258,20 +310,47 @@ def test_a_failing_answer_gets_an_apology_not_an_error(config, redis, clock, run
 
 # -- answers ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("xml_fields", "expected"), [
-    pytest.param(("event", {"Event": "subscribe"}), "欢迎关注", id="subscribe"),
-    pytest.param(("text", {"Content": "帮助", "MsgId": 1}), "回复「帮助」", id="help"),
-    pytest.param(("text", {"Content": "幫助", "MsgId": 2}), "回复「帮助」", id="help-traditional"),
-    pytest.param(("text", {"Content": "ＨＥＬＰ！", "MsgId": 3}), "回复「帮助」", id="help-fullwidth"),
-    pytest.param(("text", {"Content": "量子纠缠是什么", "MsgId": 4}), "没有看懂", id="not-understood"),
-    pytest.param(("voice", {"MediaId": "m", "Format": "amr", "Recognition": "帮助。", "MsgId": 5}),
-                 "这里是", id="voice-recognised"),
-    pytest.param(("voice", {"MediaId": "m", "Format": "amr", "MsgId": 6}), "没有听清", id="voice-unrecognised"),
-    pytest.param(("image", {"PicUrl": "http://x", "MediaId": "m", "MsgId": 7}), "文字提问", id="image"),
-    pytest.param(("event", {"Event": "CLICK", "EventKey": "NO_SUCH_KEY"}), "回复「帮助」", id="unknown-click"),
-    pytest.param(("event", {"Event": "CLICK", "EventKey": "HELP"}), "回复「帮助」", id="help-click"),
-    pytest.param(("event", {"Event": "CLICK", "EventKey": "AIR_TODAY"}), "预报", id="air-today-click"),
-])
+
+@pytest.mark.parametrize(
+    ("xml_fields", "expected"),
+    [
+        pytest.param(("event", {"Event": "subscribe"}), "欢迎关注", id="subscribe"),
+        pytest.param(("text", {"Content": "帮助", "MsgId": 1}), "回复「帮助」", id="help"),
+        pytest.param(
+            ("text", {"Content": "幫助", "MsgId": 2}), "回复「帮助」", id="help-traditional"
+        ),
+        pytest.param(
+            ("text", {"Content": "ＨＥＬＰ！", "MsgId": 3}), "回复「帮助」", id="help-fullwidth"
+        ),
+        pytest.param(
+            ("text", {"Content": "量子纠缠是什么", "MsgId": 4}), "没有看懂", id="not-understood"
+        ),
+        pytest.param(
+            ("voice", {"MediaId": "m", "Format": "amr", "Recognition": "帮助。", "MsgId": 5}),
+            "这里是",
+            id="voice-recognised",
+        ),
+        pytest.param(
+            ("voice", {"MediaId": "m", "Format": "amr", "MsgId": 6}),
+            "没有听清",
+            id="voice-unrecognised",
+        ),
+        pytest.param(
+            ("image", {"PicUrl": "http://x", "MediaId": "m", "MsgId": 7}), "文字提问", id="image"
+        ),
+        pytest.param(
+            ("event", {"Event": "CLICK", "EventKey": "NO_SUCH_KEY"}),
+            "回复「帮助」",
+            id="unknown-click",
+        ),
+        pytest.param(
+            ("event", {"Event": "CLICK", "EventKey": "HELP"}), "回复「帮助」", id="help-click"
+        ),
+        pytest.param(
+            ("event", {"Event": "CLICK", "EventKey": "AIR_TODAY"}), "预报", id="air-today-click"
+        ),
+    ],
+)
 def test_answers(wechat, config, xml_fields, expected):
     msg_type, fields = xml_fields
     xml = message_xml(config.accounts["js"], OPENID, msg_type, fields)
@@ -286,8 +365,11 @@ def test_unsubscribe_gets_no_message(wechat, config):
 
 def test_reply_escapes_cdata_terminator(config, redis, clock, runner):
     echo = Router(fallback=lambda incoming: TextReply(incoming.message.content))
-    wechat = WeChat(create_app(config, redis=redis, clock=clock, runner=runner, router=echo).test_client(),
-                    config, clock)
+    wechat = WeChat(
+        create_app(config, redis=redis, clock=clock, runner=runner, router=echo).test_client(),
+        config,
+        clock,
+    )
     evil = "x]]></Content><MsgType><![CDATA[image]]></MsgType><Content><![CDATA[y & <z>"
     response = wechat.send("ah", text_xml(config.accounts["ah"], OPENID, evil), encrypt=False)
     root = ET.fromstring(response.data)
@@ -307,9 +389,11 @@ PUBLISH_INFO = (
 
 
 def _event_xml(event: str, inner: str, create_time: int = 1795488000) -> bytes:
-    return (f"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[mphelper]]></FromUserName>"
-            f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
-            f"<Event><![CDATA[{event}]]></Event>{inner}</xml>").encode()
+    return (
+        f"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><FromUserName><![CDATA[mphelper]]></FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[{event}]]></Event>{inner}</xml>"
+    ).encode()
 
 
 def test_publish_job_finish_lands_in_the_stream_once(wechat, redis):
@@ -321,7 +405,10 @@ def test_publish_job_finish_lands_in_the_stream_once(wechat, redis):
     fields = {k.decode(): v.decode() for k, v in entries[0][1].items()}
     assert fields["type"] == "publishjobfinish" and fields["account"] == "sh"
     assert fields["publish_id"] == "2247503051" and fields["publish_status"] == "2"
-    assert json.loads(fields["article_urls"]) == ["https://mp.weixin.qq.com/s/one", "https://mp.weixin.qq.com/s/two"]
+    assert json.loads(fields["article_urls"]) == [
+        "https://mp.weixin.qq.com/s/one",
+        "https://mp.weixin.qq.com/s/two",
+    ]
     assert json.loads(fields["fail_idx"]) == [1, 2]
 
 
@@ -333,18 +420,24 @@ def test_two_publish_jobs_finishing_in_the_same_second_are_both_recorded(wechat,
 
 
 def test_mass_send_job_finish_lands_in_the_stream(wechat, redis):
-    inner = ("<MsgID>1000001625</MsgID><Status><![CDATA[send success]]></Status><TotalCount>100</TotalCount>"
-             "<FilterCount>80</FilterCount><SentCount>75</SentCount><ErrorCount>5</ErrorCount>"
-             "<ArticleUrlResult><Count>1</Count><ResultList><item><ArticleIdx>1</ArticleIdx>"
-             "<ArticleUrl><![CDATA[https://mp.weixin.qq.com/s/m]]></ArticleUrl></item></ResultList>"
-             "</ArticleUrlResult>")
+    inner = (
+        "<MsgID>1000001625</MsgID><Status><![CDATA[send success]]></Status>"
+        "<TotalCount>100</TotalCount>"
+        "<FilterCount>80</FilterCount><SentCount>75</SentCount><ErrorCount>5</ErrorCount>"
+        "<ArticleUrlResult><Count>1</Count><ResultList><item><ArticleIdx>1</ArticleIdx>"
+        "<ArticleUrl><![CDATA[https://mp.weixin.qq.com/s/m]]></ArticleUrl></item></ResultList>"
+        "</ArticleUrlResult>"
+    )
     wechat.send("js", _event_xml("MASSSENDJOBFINISH", inner))
     fields = {k.decode(): v.decode() for k, v in redis.xrange(Keys.PUBLISH_EVENTS)[0][1].items()}
     assert fields["type"] == "masssendjobfinish" and fields["msg_id"] == "1000001625"
-    assert fields["sent_count"] == "75" and json.loads(fields["article_urls"]) == ["https://mp.weixin.qq.com/s/m"]
+    assert fields["sent_count"] == "75" and json.loads(fields["article_urls"]) == [
+        "https://mp.weixin.qq.com/s/m"
+    ]
 
 
 # -- health, Redis down, logs ---------------------------------------------------------------------
+
 
 def test_healthz(client):
     assert client.get("/healthz").json == {"status": "ok", "redis": "ok"}
@@ -367,7 +460,11 @@ def test_one_log_line_per_request_without_secrets(wechat, config, caplog):
     records = [r for r in caplog.records if r.getMessage() == "push"]
     assert len(records) == 2
     first = json.loads(JSONFormatter().format(records[0]))
-    assert first["account"] == "sh" and first["type"] == "text" and first["msg_id"] == "6000000000000000009"
+    assert (
+        first["account"] == "sh"
+        and first["type"] == "text"
+        and first["msg_id"] == "6000000000000000009"
+    )
     assert first["outcome"] == "new" and first["status"] == 200 and first["ms"] >= 0
     assert json.loads(JSONFormatter().format(records[1]))["outcome"] == "refused"
     text = caplog.text + "".join(JSONFormatter().format(r) for r in caplog.records)
@@ -409,7 +506,9 @@ class FailingSetOnce:
 
 def test_a_reply_that_could_not_be_stored_is_answered_on_the_retry(config, redis, clock, runner):
     flaky = FailingSetOnce(redis)
-    wechat = WeChat(create_app(config, redis=flaky, clock=clock, runner=runner).test_client(), config, clock)
+    wechat = WeChat(
+        create_app(config, redis=flaky, clock=clock, runner=runner).test_client(), config, clock
+    )
     push = wechat.sign("sh", text_xml(config.accounts["sh"], OPENID, "帮助"))
     assert wechat.post("sh", push).status_code == 503
     retry = wechat.post("sh", push)  # WeChat resends the same query
@@ -418,12 +517,16 @@ def test_a_reply_that_could_not_be_stored_is_answered_on_the_retry(config, redis
 
 def test_a_claim_left_by_a_dead_process_lapses_and_the_retry_is_answered(counting, config, redis):
     wechat, router = counting
-    push = wechat.sign("sh", text_xml(config.accounts["sh"], OPENID, "帮助", msg_id="6000000000000000077"))
+    push = wechat.sign(
+        "sh", text_xml(config.accounts["sh"], OPENID, "帮助", msg_id="6000000000000000077")
+    )
     wechat.post("sh", push)
     # The process died after its claim: its reply never arrived and the pending marker lapsed.
     redis.delete(Keys.message("sh", "6000000000000000077"))
     retry = wechat.post("sh", push)
-    assert "回复「帮助」" in decrypt_reply(config, "sh", retry.data)["Content"] and router.calls == 2
+    assert (
+        "回复「帮助」" in decrypt_reply(config, "sh", retry.data)["Content"] and router.calls == 2
+    )
 
 
 def test_the_pending_marker_is_short_lived(config, redis, clock):
@@ -433,8 +536,17 @@ def test_the_pending_marker_is_short_lived(config, redis, clock):
         ttl["pending"] = redis.ttl(Keys.message("sh", "6000000000000000078"))
         return TextReply("x")
 
-    wechat = WeChat(create_app(config, redis=redis, clock=clock, router=Router(fallback=lambda i: look()),
-                               runner=ThreadRunner(2)).test_client(), config, clock)
+    wechat = WeChat(
+        create_app(
+            config,
+            redis=redis,
+            clock=clock,
+            router=Router(fallback=lambda i: look()),
+            runner=ThreadRunner(2),
+        ).test_client(),
+        config,
+        clock,
+    )
     wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "x", msg_id="6000000000000000078"))
     assert 0 < ttl["pending"] <= int(config.webhook.reply_budget) + 6
     assert redis.ttl(Keys.message("sh", "6000000000000000078")) > 3600

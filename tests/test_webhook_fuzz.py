@@ -56,7 +56,9 @@ def test_mutated_bodies_never_crash_or_change_the_message(wechat: WeChat, config
     account = config.accounts["ah"]  # compatible mode: both plaintext and encrypted bodies
     for i in range(400):
         encrypt = bool(i % 2)
-        push = wechat.sign("ah", text_xml(account, OPENID, "帮助", msg_id=str(8_000_000 + i)), encrypt=encrypt)
+        push = wechat.sign(
+            "ah", text_xml(account, OPENID, "帮助", msg_id=str(8_000_000 + i)), encrypt=encrypt
+        )
         body = bytearray(push.body)
         for _ in range(rng.randint(1, 4)):
             body[rng.randrange(len(body))] = rng.randrange(256)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
-import io
 import dataclasses
+import io
 from collections.abc import Callable
 
 import pytest
@@ -18,9 +18,17 @@ XXE_FILE = b'<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/
 XXE_HTTP = b'<!DOCTYPE xml [<!ENTITY x SYSTEM "http://127.0.0.1:9/canary">]><xml><Content>&x;</Content></xml>'
 PARAM_ENTITY = b'<!DOCTYPE xml [<!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd"> %p;]><xml/>'
 EXTERNAL_DTD = b'<!DOCTYPE xml SYSTEM "http://127.0.0.1:9/x.dtd"><xml/>'
-LAUGHS = (b'<!DOCTYPE xml [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-          b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><Content>&c;</Content></xml>')
-QUADRATIC = b'<!DOCTYPE xml [<!ENTITY a "' + b"x" * 5000 + b'">]><xml><Content>' + b"&a;" * 2000 + b"</Content></xml>"
+LAUGHS = (
+    b'<!DOCTYPE xml [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><xml><Content>&c;</Content></xml>'
+)
+QUADRATIC = (
+    b'<!DOCTYPE xml [<!ENTITY a "'
+    + b"x" * 5000
+    + b'">]><xml><Content>'
+    + b"&a;" * 2000
+    + b"</Content></xml>"
+)
 DEEP = b"<xml>" + b"<a>" * 3000 + b"</a>" * 3000 + b"</xml>"
 
 
@@ -43,13 +51,20 @@ def signed(account, xml: bytes, **options) -> Push:
 def encrypted_body(account, encrypted: str, nonce: str = "777") -> tuple[dict[str, str], bytes]:
     """A correctly signed safe-mode request around an arbitrary Encrypt value."""
     ts = str(int(NOW))
-    query = {"signature": sign(account.token, ts, nonce), "timestamp": ts, "nonce": nonce,
-             "encrypt_type": "aes", "msg_signature": sign(account.token, ts, nonce, encrypted)}
+    query = {
+        "signature": sign(account.token, ts, nonce),
+        "timestamp": ts,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": sign(account.token, ts, nonce, encrypted),
+    }
     return query, f"<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>".encode()
 
 
 def _valid(config) -> Push:
-    return signed(config.accounts["sh"], text_xml(config.accounts["sh"], OPENID, "帮助", msg_id="42"))
+    return signed(
+        config.accounts["sh"], text_xml(config.accounts["sh"], OPENID, "帮助", msg_id="42")
+    )
 
 
 def _query(config, **changes) -> Request:
@@ -59,12 +74,15 @@ def _query(config, **changes) -> Request:
 
 
 def _moved(config, how: str) -> Request:
-    """Digits moved between timestamp and nonce: the sorted concatenation, so the signature, is unchanged."""
+    """Digits moved between timestamp and nonce: the sorted concatenation (the signature) stays."""
     account = config.accounts["sh"]
     ts, nonce = str(int(NOW) + 9), "98765432"
     push = sign_push(account, text_xml(account, OPENID, "帮助"), timestamp=int(ts), nonce=nonce)
-    moves = {"nonce-to-ts": (ts + nonce[0], nonce[1:]), "ts-to-nonce": (ts[:-1], ts[-1] + nonce),
-             "all-to-ts": (ts + nonce, "")}
+    moves = {
+        "nonce-to-ts": (ts + nonce[0], nonce[1:]),
+        "ts-to-nonce": (ts[:-1], ts[-1] + nonce),
+        "all-to-ts": (ts + nonce, ""),
+    }
     new_ts, new_nonce = moves[how]
     assert sign(account.token, new_ts, new_nonce) == push.query["signature"]
     return Request("sh", {**push.query, "timestamp": new_ts, "nonce": new_nonce}, push.body)
@@ -109,8 +127,14 @@ def _ah_raw(config, body: bytes, **kw) -> Request:
 
 
 def _missing(config, *drop: str) -> Request:
-    fields = {"ToUserName": "gh_x", "FromUserName": OPENID, "CreateTime": 1, "MsgType": "text",
-              "Content": "帮助", "MsgId": 5}
+    fields = {
+        "ToUserName": "gh_x",
+        "FromUserName": OPENID,
+        "CreateTime": 1,
+        "MsgType": "text",
+        "Content": "帮助",
+        "MsgId": 5,
+    }
     body = "".join(f"<{k}>{v}</{k}>" for k, v in fields.items() if k not in drop)
     return _ah_raw(config, f"<xml>{body}</xml>".encode())
 
@@ -118,8 +142,18 @@ def _missing(config, *drop: str) -> Request:
 CASES: list[tuple[str, Callable, int, bytes]] = [
     ("no-query", lambda c: Request("sh", {}, _valid(c).body), 403, b"signature"),
     ("wrong-signature", lambda c: _query(c, signature="a" * 40), 403, b"signature mismatch"),
-    ("uppercase-signature", lambda c: _query(c, signature=_valid(c).query["signature"].upper()), 403, b"malformed"),
-    ("39-char-signature", lambda c: _query(c, signature=_valid(c).query["signature"][:39]), 403, b"malformed"),
+    (
+        "uppercase-signature",
+        lambda c: _query(c, signature=_valid(c).query["signature"].upper()),
+        403,
+        b"malformed",
+    ),
+    (
+        "39-char-signature",
+        lambda c: _query(c, signature=_valid(c).query["signature"][:39]),
+        403,
+        b"malformed",
+    ),
     ("stale-1h", lambda c: Request("sh", *_at(c, -3600)), 403, b"window"),
     ("future-1h", lambda c: Request("sh", *_at(c, 3600)), 403, b"window"),
     ("non-numeric-timestamp", lambda c: _query(c, timestamp="17x"), 403, b"timestamp"),
@@ -132,17 +166,50 @@ CASES: list[tuple[str, Callable, int, bytes]] = [
     ("unknown-encrypt-type", lambda c: _query(c, encrypt_type="des"), 400, b"encrypt_type"),
     ("wrong-msg-signature", _wrong_msg_signature, 400, b"msg_signature"),
     ("encrypt-swapped-in", _swapped, 400, b"msg_signature"),
-    ("other-appid", lambda c: _safe(c, lambda k: MessageCipher(c.accounts["sh"].encoding_aes_key,
-                                                                 "wx0000000000000000").encrypt(b"<xml/>")),
-     400, b"cannot decrypt"),
-    ("other-key", lambda c: _safe(c, lambda k: MessageCipher("Z" * 43, c.accounts["sh"].appid).encrypt(b"<xml/>")),
-     400, b"cannot decrypt"),
-    ("truncated-ciphertext", lambda c: _safe(c, lambda k: k.encrypt(b"<xml/>")[:-24]), 400, b"cannot decrypt"),
-    ("non-base64-ciphertext", lambda c: _safe(c, lambda k: "***not base64***"), 400, b"cannot decrypt"),
+    (
+        "other-appid",
+        lambda c: _safe(
+            c,
+            lambda k: MessageCipher(
+                c.accounts["sh"].encoding_aes_key, "wx0000000000000000"
+            ).encrypt(b"<xml/>"),
+        ),
+        400,
+        b"cannot decrypt",
+    ),
+    (
+        "other-key",
+        lambda c: _safe(
+            c, lambda k: MessageCipher("Z" * 43, c.accounts["sh"].appid).encrypt(b"<xml/>")
+        ),
+        400,
+        b"cannot decrypt",
+    ),
+    (
+        "truncated-ciphertext",
+        lambda c: _safe(c, lambda k: k.encrypt(b"<xml/>")[:-24]),
+        400,
+        b"cannot decrypt",
+    ),
+    (
+        "non-base64-ciphertext",
+        lambda c: _safe(c, lambda k: "***not base64***"),
+        400,
+        b"cannot decrypt",
+    ),
     ("bad-padding", lambda c: _safe(c, _bad_padding), 400, b"cannot decrypt"),
-    ("encrypt-missing", lambda c: Request("sh", _valid(c).query, b"<xml><ToUserName>x</ToUserName></xml>"),
-     400, b"without Encrypt"),
-    ("oversize-content-length", lambda c: _ah_raw(c, b"<xml>" + b"a" * 70000 + b"</xml>"), 413, b"larger"),
+    (
+        "encrypt-missing",
+        lambda c: Request("sh", _valid(c).query, b"<xml><ToUserName>x</ToUserName></xml>"),
+        400,
+        b"without Encrypt",
+    ),
+    (
+        "oversize-content-length",
+        lambda c: _ah_raw(c, b"<xml>" + b"a" * 70000 + b"</xml>"),
+        413,
+        b"larger",
+    ),
     ("xxe-file-outer", lambda c: _ah_raw(c, XXE_FILE), 400, b"DTD"),
     ("xxe-http-outer", lambda c: _ah_raw(c, XXE_HTTP), 400, b"DTD"),
     ("parameter-entity", lambda c: _ah_raw(c, PARAM_ENTITY), 400, b"DTD"),
@@ -153,23 +220,73 @@ CASES: list[tuple[str, Callable, int, bytes]] = [
     ("laughs-inside-ciphertext", lambda c: _safe_inner(c, LAUGHS), 400, b"DTD"),
     ("deep-nesting", lambda c: _ah_raw(c, DEEP), 400, b"deeply"),
     ("not-xml", lambda c: _ah_raw(c, b"hello, world"), 400, b"well-formed"),
-    ("json-body", lambda c: _ah_raw(c, b'{"MsgType":"text"}', content_type="application/json"), 415, b"text/xml"),
-    ("form-content-type", lambda c: _ah_raw(c, b"a=b", content_type="application/x-www-form-urlencoded"),
-     415, b"text/xml"),
-    ("invalid-utf8", lambda c: _ah_raw(c, b"<xml><Content>\xff\xfe</Content></xml>"), 400, b"well-formed"),
+    (
+        "json-body",
+        lambda c: _ah_raw(c, b'{"MsgType":"text"}', content_type="application/json"),
+        415,
+        b"text/xml",
+    ),
+    (
+        "form-content-type",
+        lambda c: _ah_raw(c, b"a=b", content_type="application/x-www-form-urlencoded"),
+        415,
+        b"text/xml",
+    ),
+    (
+        "invalid-utf8",
+        lambda c: _ah_raw(c, b"<xml><Content>\xff\xfe</Content></xml>"),
+        400,
+        b"well-formed",
+    ),
     ("empty-body", lambda c: _ah_raw(c, b""), 400, b"empty"),
     ("root-not-xml", lambda c: _ah_raw(c, b"<html><body/></html>"), 400, b"<xml>"),
     ("missing-msgtype", lambda c: _missing(c, "MsgType"), 400, b"MsgType"),
     ("missing-sender", lambda c: _missing(c, "FromUserName"), 400, b"FromUserName"),
-    ("createtime-not-int", lambda c: _ah_raw(c, message_xml(c.accounts["ah"], OPENID, "text", {"Content": "x"})
-                                          .replace(b"<CreateTime>", b"<CreateTime>x")), 400, b"CreateTime"),
-    ("publish-event-without-id", lambda c: _ah_raw(c, message_xml(c.accounts["ah"], "mphelper", "event",
-                                                                   {"Event": "PUBLISHJOBFINISH"})), 400, b"publish_id"),
-    ("unknown-account", lambda c: Request("nosuch", _valid(c).query, _valid(c).body), 404, b"unknown account"),
-    ("put-method", lambda c: Request("sh", _valid(c).query, _valid(c).body, method="PUT"), 405, b""),
-    ("get-bad-signature", lambda c: Request("sh", {**_query(c, signature="b" * 40).query, "echostr": "1"}, b"",
-                                            method="GET"), 403, b"signature"),
-    ("get-without-echostr", lambda c: Request("sh", _valid(c).query, b"", method="GET"), 400, b"echostr"),
+    (
+        "createtime-not-int",
+        lambda c: _ah_raw(
+            c,
+            message_xml(c.accounts["ah"], OPENID, "text", {"Content": "x"}).replace(
+                b"<CreateTime>", b"<CreateTime>x"
+            ),
+        ),
+        400,
+        b"CreateTime",
+    ),
+    (
+        "publish-event-without-id",
+        lambda c: _ah_raw(
+            c, message_xml(c.accounts["ah"], "mphelper", "event", {"Event": "PUBLISHJOBFINISH"})
+        ),
+        400,
+        b"publish_id",
+    ),
+    (
+        "unknown-account",
+        lambda c: Request("nosuch", _valid(c).query, _valid(c).body),
+        404,
+        b"unknown account",
+    ),
+    (
+        "put-method",
+        lambda c: Request("sh", _valid(c).query, _valid(c).body, method="PUT"),
+        405,
+        b"",
+    ),
+    (
+        "get-bad-signature",
+        lambda c: Request(
+            "sh", {**_query(c, signature="b" * 40).query, "echostr": "1"}, b"", method="GET"
+        ),
+        403,
+        b"signature",
+    ),
+    (
+        "get-without-echostr",
+        lambda c: Request("sh", _valid(c).query, b"", method="GET"),
+        400,
+        b"echostr",
+    ),
 ]
 
 
@@ -185,11 +302,19 @@ def _plain_parts(config):
     return push.query, push.body
 
 
-@pytest.mark.parametrize(("build", "status", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("build", "status", "reason"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_refusal(client, config, redis, build, status, reason):
     request = build(config)
-    response = client.open(f"/wechat/{request.account}", method=request.method, query_string=request.query,
-                           data=request.body, content_type=request.content_type, headers=request.headers)
+    response = client.open(
+        f"/wechat/{request.account}",
+        method=request.method,
+        query_string=request.query,
+        data=request.body,
+        content_type=request.content_type,
+        headers=request.headers,
+    )
     assert response.status_code == status, response.data
     assert reason in response.data
     assert redis.dbsize() == 0, "a refused request stored something"
@@ -201,7 +326,9 @@ def test_the_table_is_big_enough():
 
 def test_the_valid_control_is_accepted(client, config, redis):
     push = _valid(config)
-    response = client.post("/wechat/sh", query_string=push.query, data=push.body, content_type="text/xml")
+    response = client.post(
+        "/wechat/sh", query_string=push.query, data=push.body, content_type="text/xml"
+    )
     assert response.status_code == 200 and redis.dbsize() > 0
 
 
@@ -214,11 +341,20 @@ class ExplodingBody(io.BytesIO):
     readline = read
 
 
-@pytest.mark.parametrize("query", [
-    pytest.param({}, id="unsigned"),
-    pytest.param({"signature": "0" * 40, "timestamp": str(int(NOW)), "nonce": "1"}, id="bad-signature"),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({}, id="unsigned"),
+        pytest.param(
+            {"signature": "0" * 40, "timestamp": str(int(NOW)), "nonce": "1"}, id="bad-signature"
+        ),
+    ],
+)
 def test_body_is_not_read_before_the_signature_is_checked(client, query):
-    response = client.post("/wechat/sh", query_string=query, input_stream=ExplodingBody(b"<xml></xml>"),
-                           content_type="text/xml")
+    response = client.post(
+        "/wechat/sh",
+        query_string=query,
+        input_stream=ExplodingBody(b"<xml></xml>"),
+        content_type="text/xml",
+    )
     assert response.status_code == 403

@@ -18,7 +18,9 @@ def box(make_sandbox):  # noqa: F811
 
 @pytest.fixture
 def api_config(config, box):
-    return dataclasses.replace(config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api))
+    return dataclasses.replace(
+        config, wechat=dataclasses.replace(config.wechat, api_base_url=box.api)
+    )
 
 
 class Counting(AccountClient):
@@ -41,11 +43,16 @@ def test_processes_share_one_token_through_redis(api_config, redis):
     assert "media_id" in first.media.upload("image", ("a.png", PNG, "image/png"))
     assert second.access_token == first.access_token
     assert Counting.fetched == 1
-    assert redis.exists(f"{Keys.wechatpy_session('sh')}:{api_config.accounts['sh'].appid}_access_token")
+    assert redis.exists(
+        f"{Keys.wechatpy_session('sh')}:{api_config.accounts['sh'].appid}_access_token"
+    )
 
 
 def test_each_account_has_its_own_token(api_config, redis):
-    assert _client(api_config, redis, "sh").access_token != _client(api_config, redis, "js").access_token
+    assert (
+        _client(api_config, redis, "sh").access_token
+        != _client(api_config, redis, "js").access_token
+    )
 
 
 def test_a_refused_token_is_replaced_and_the_call_retried(api_config, redis):
@@ -71,7 +78,7 @@ def test_wrong_secret_is_a_clear_error(api_config, redis):
 
     bad = dataclasses.replace(api_config.accounts["sh"], secret="wrong")
     with pytest.raises(WeChatClientException) as caught:
-        AccountClient(bad, redis, api_config.wechat.api_base_url, 5).access_token
+        _ = AccountClient(bad, redis, api_config.wechat.api_base_url, 5).access_token
     assert caught.value.errcode == 40125
 
 
@@ -81,4 +88,7 @@ def test_image_uploader_returns_a_media_id_the_sandbox_serves(api_config, redis,
 
 
 def test_client_for_uses_the_configured_base_url(api_config, redis):
-    assert client_for(api_config, api_config.accounts["ah"], redis).API_BASE_URL == api_config.wechat.api_base_url
+    assert (
+        client_for(api_config, api_config.accounts["ah"], redis).API_BASE_URL
+        == api_config.wechat.api_base_url
+    )

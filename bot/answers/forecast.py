@@ -46,7 +46,9 @@ def card_answer(incoming: Incoming) -> Reply:
     issue = ForecastRepo(incoming.redis).latest()
     if issue is None:
         return TextReply(NO_FORECAST)
-    ready = media_id(incoming.redis, incoming.account.id, issue.id, incoming.now) or _upload_now(incoming, issue)
+    ready = media_id(incoming.redis, incoming.account.id, issue.id, incoming.now) or _upload_now(
+        incoming, issue
+    )
     if ready:
         return ImageReply(ready)
     today = incoming.now.date()
@@ -59,9 +61,13 @@ def _upload_now(incoming: Incoming, issue) -> str | None:
     if incoming.uploader is None:
         return None
     try:
-        return ensure_media(incoming.redis, incoming.account, issue, incoming.uploader, incoming.now)
+        return ensure_media(
+            incoming.redis, incoming.account, issue, incoming.uploader, incoming.now
+        )
     except Exception:
-        log.exception("forecast picture upload failed", extra={"fields": {"account": incoming.account.id}})
+        log.exception(
+            "forecast picture upload failed", extra={"fields": {"account": incoming.account.id}}
+        )
         return None
 
 

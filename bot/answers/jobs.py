@@ -41,5 +41,12 @@ def record_mass_send_result(incoming: Incoming) -> Reply:
 
 def _append_once(incoming: Incoming, event_id: str, fields: dict[str, str]) -> None:
     flat = [item for pair in fields.items() for item in pair]
-    incoming.redis.eval(_APPEND_ONCE, 2, Keys.publish_event_seen(event_id), Keys.PUBLISH_EVENTS,
-                        SEEN_TTL, STREAM_MAXLEN, *flat)
+    incoming.redis.eval(
+        _APPEND_ONCE,
+        2,
+        Keys.publish_event_seen(event_id),
+        Keys.PUBLISH_EVENTS,
+        SEEN_TTL,
+        STREAM_MAXLEN,
+        *flat,
+    )

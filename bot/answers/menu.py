@@ -32,7 +32,14 @@ def register(router: Router, menu: Menu) -> None:
     router.on_event("subscribe", lambda incoming: welcome(incoming, menu))
     router.on_text(keywords(*HELP_WORDS), lambda incoming: help_menu(incoming, menu))
     router.on_click(HELP_KEY, lambda incoming: help_menu(incoming, menu))
-    for event in ("unsubscribe", "location", "view", "view_miniprogram", "templatesendjobfinish", "scan"):
+    for event in (
+        "unsubscribe",
+        "location",
+        "view",
+        "view_miniprogram",
+        "templatesendjobfinish",
+        "scan",
+    ):
         router.on_event(event, lambda incoming: NoReply())  # system events: a reply would be spam
 
 

@@ -26,8 +26,12 @@ class AccountClient(WeChatClient):
     """wechatpy's WeChatClient for one account, pointed at config's API base URL."""
 
     def __init__(self, account: Account, redis: Any, api_base_url: str, timeout: float) -> None:
-        super().__init__(account.appid, account.secret, session=RedisStorage(redis, Keys.wechatpy_session(account.id)),
-                         timeout=timeout)
+        super().__init__(
+            account.appid,
+            account.secret,
+            session=RedisStorage(redis, Keys.wechatpy_session(account.id)),
+            timeout=timeout,
+        )
         self.API_BASE_URL = api_base_url
         self.account = account
         self.redis = redis
@@ -44,8 +48,9 @@ class AccountClient(WeChatClient):
         Called when the token is expiring or WeChat refused it (40001/42001). If another process
         stored a newer token meanwhile, use that one instead of asking again.
         """
-        with self.redis.lock(Keys.token_lock(self.account.id), timeout=LOCK_SECONDS,
-                             blocking_timeout=LOCK_SECONDS):
+        with self.redis.lock(
+            Keys.token_lock(self.account.id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS
+        ):
             token, expires_at = self.session.get(self.access_token_key), self.expires_at
             fresh = bool(token and expires_at and expires_at - time.time() > EARLY_REFRESH)
             if fresh and token != getattr(self, "_token_in_use", None):
@@ -54,9 +59,14 @@ class AccountClient(WeChatClient):
 
     def _stable_token(self) -> dict[str, Any]:
         response = self._http.post(
-            f"{self.API_BASE_URL}stable_token", timeout=self.timeout,
-            json={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret,
-                  "force_refresh": False},
+            f"{self.API_BASE_URL}stable_token",
+            timeout=self.timeout,
+            json={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": False,
+            },
         )
         response.raise_for_status()
         result = response.json()
@@ -68,9 +78,13 @@ class AccountClient(WeChatClient):
         return result
 
 
-def client_for(config: Config, account: Account, redis: Any, timeout: float | None = None) -> AccountClient:
+def client_for(
+    config: Config, account: Account, redis: Any, timeout: float | None = None
+) -> AccountClient:
     """Build the client for one account from the config."""
-    return AccountClient(account, redis, config.wechat.api_base_url, timeout or config.wechat.http_timeout)
+    return AccountClient(
+        account, redis, config.wechat.api_base_url, timeout or config.wechat.http_timeout
+    )
 
 
 def image_uploader(config: Config, redis: Any, timeout: float | None = None):
@@ -79,7 +93,9 @@ def image_uploader(config: Config, redis: Any, timeout: float | None = None):
     def upload(account: Account, data: bytes, filename: str) -> str:
         # A (name, bytes, type) tuple, not a file object: wechatpy resends the same files after
         # refreshing an expired token, and a file object would already be at its end.
-        result = client_for(config, account, redis, timeout).media.upload("image", (filename, data, "image/png"))
+        result = client_for(config, account, redis, timeout).media.upload(
+            "image", (filename, data, "image/png")
+        )
         return result["media_id"]
 
     return upload

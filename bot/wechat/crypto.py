@@ -71,7 +71,9 @@ class MessageCipher:
         decryptor = self._cipher.decryptor()
         unpadder = padding.PKCS7(PAD_BITS).unpadder()
         try:
-            body = unpadder.update(decryptor.update(raw) + decryptor.finalize()) + unpadder.finalize()
+            body = (
+                unpadder.update(decryptor.update(raw) + decryptor.finalize()) + unpadder.finalize()
+            )
         except ValueError:
             raise DecryptError("bad padding") from None
         if len(body) < 20:

@@ -32,7 +32,9 @@ class SignedQuery:
     nonce: str
 
 
-def verify_query(account: Account, args: Mapping[str, str], now: float, max_skew: int) -> SignedQuery:
+def verify_query(
+    account: Account, args: Mapping[str, str], now: float, max_skew: int
+) -> SignedQuery:
     """Check signature = sha1(sort(token, timestamp, nonce)) and the timestamp window."""
     signature = args.get("signature", "")
     timestamp = args.get("timestamp", "")

@@ -93,9 +93,13 @@ class PublishJobFinished:
     def to_stream(self) -> dict[str, str]:
         """Flatten for XADD; lists as JSON."""
         return {
-            "type": "publishjobfinish", "account": self.account, "publish_id": self.publish_id,
-            "publish_status": str(self.publish_status), "article_id": self.article_id,
-            "article_urls": json.dumps(self.article_urls), "fail_idx": json.dumps(self.fail_idx),
+            "type": "publishjobfinish",
+            "account": self.account,
+            "publish_id": self.publish_id,
+            "publish_status": str(self.publish_status),
+            "article_id": self.article_id,
+            "article_urls": json.dumps(self.article_urls),
+            "fail_idx": json.dumps(self.fail_idx),
             "create_time": str(self.create_time),
         }
 
@@ -117,10 +121,15 @@ class MassSendJobFinished:
     def to_stream(self) -> dict[str, str]:
         """Flatten for XADD; lists as JSON."""
         return {
-            "type": "masssendjobfinish", "account": self.account, "msg_id": self.msg_id,
-            "status": self.status, "total_count": str(self.total_count),
-            "filter_count": str(self.filter_count), "sent_count": str(self.sent_count),
-            "error_count": str(self.error_count), "article_urls": json.dumps(self.article_urls),
+            "type": "masssendjobfinish",
+            "account": self.account,
+            "msg_id": self.msg_id,
+            "status": self.status,
+            "total_count": str(self.total_count),
+            "filter_count": str(self.filter_count),
+            "sent_count": str(self.sent_count),
+            "error_count": str(self.error_count),
+            "article_urls": json.dumps(self.article_urls),
             "create_time": str(self.create_time),
         }
 
@@ -179,4 +188,7 @@ def _int(value: Any, name: str) -> int:
         raise BadMessage(f"{name} is not an integer") from None
 
 
-TYPED_EVENTS = {"publishjobfinish": publish_job_finished, "masssendjobfinish": mass_send_job_finished}
+TYPED_EVENTS = {
+    "publishjobfinish": publish_job_finished,
+    "masssendjobfinish": mass_send_job_finished,
+}

@@ -21,8 +21,12 @@ class Reply:
 
     def render(self, to_user: str, from_user: str, create_time: int) -> bytes:
         """Render the whole reply XML addressed back to the follower."""
-        head = (element("ToUserName", to_user) + element("FromUserName", from_user)
-                + element("CreateTime", create_time) + element("MsgType", self.msg_type))
+        head = (
+            element("ToUserName", to_user)
+            + element("FromUserName", from_user)
+            + element("CreateTime", create_time)
+            + element("MsgType", self.msg_type)
+        )
         return f"<xml>{head}{self.body()}</xml>".encode()
 
 
@@ -59,8 +63,12 @@ class NewsReply(Reply):
 
     def body(self) -> str:
         items = "".join(
-            "<item>" + element("Title", a.title) + element("Description", a.description)
-            + element("PicUrl", a.pic_url) + element("Url", a.url) + "</item>"
+            "<item>"
+            + element("Title", a.title)
+            + element("Description", a.description)
+            + element("PicUrl", a.pic_url)
+            + element("Url", a.url)
+            + "</item>"
             for a in self.articles[:8]  # WeChat shows at most 8 (now 1) articles
         )
         return element("ArticleCount", min(len(self.articles), 8)) + f"<Articles>{items}</Articles>"

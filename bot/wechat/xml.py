@@ -44,7 +44,9 @@ def _children(element: Element, depth: int) -> dict[str, Any]:
         value: Any = _children(child, depth + 1) if len(child) else (child.text or "")
         if child.tag in result:
             previous = result[child.tag]
-            result[child.tag] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            result[child.tag] = (
+                [*previous, value] if isinstance(previous, list) else [previous, value]
+            )
         else:
             result[child.tag] = value
     return result
