@@ -101,3 +101,43 @@ def test_overlong_query_is_refused_by_gunicorn(served):
 def test_healthz(served):
     _, base = served
     assert requests.get(f"{base}/healthz", timeout=10).json()["redis"] == "ok"
+
+
+def test_retry_storm_answers_each_message_once_and_identically(served, redis_server):
+    """R1: each push delivered 4 times at once (new nonce each, as WeChat retries) across workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis as redis_lib
+
+    from bot.wechat.crypto import MessageCipher
+    from bot.wechat.xml import parse
+
+    config, base = served
+    account = config.accounts["zj"]
+    cipher = MessageCipher(account.encoding_aes_key, account.appid)
+    copies = [
+        (msg_id, sign_push(account, text_xml(account, OPENID, "帮助", msg_id=str(msg_id))))
+        for msg_id in range(9_100_000, 9_100_100)
+        for _ in range(4)
+    ]
+
+    def deliver(item):
+        msg_id, push = item
+        response = requests.post(
+            f"{base}/wechat/zj",
+            params=push.query,
+            data=push.body,
+            headers={"Content-Type": "text/xml"},
+            timeout=10,
+        )
+        assert response.status_code == 200
+        return msg_id, cipher.decrypt(parse(response.content)["Encrypt"])
+
+    with ThreadPoolExecutor(16) as pool:
+        replies = list(pool.map(deliver, copies))
+    by_message: dict[int, set[bytes]] = {}
+    for msg_id, reply in replies:
+        by_message.setdefault(msg_id, set()).add(reply)
+    assert len(by_message) == 100 and all(len(r) == 1 for r in by_message.values())
+    stored = redis_lib.Redis.from_url(redis_server.url).keys("csj:wx:{zj}:msg:91000*")
+    assert len(stored) == 100
