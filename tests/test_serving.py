@@ -104,7 +104,7 @@ def test_healthz(served):
 
 
 def test_retry_storm_answers_each_message_once_and_identically(served, redis_server):
-    """R1: each push delivered 4 times at once (new nonce each, as WeChat retries) across workers."""
+    """R1: each push delivered 4 times at once (new nonce each, as WeChat retries)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import redis as redis_lib
