@@ -74,12 +74,15 @@ class WebhookMiddleware:
 def wechat(svc: WebhookService, account_id: str, request: Request) -> Response:
     """WeChat's URL: GET verifies the server, POST delivers a message or event."""
     started = time.monotonic()
-    fields: dict[str, Any] = {"account": account_id, "method": request.method}
+    # The id comes from the URL: cap what an unknown caller can write into the log.
+    fields: dict[str, Any] = {"account": account_id[:64], "method": request.method}
     try:
         response = _dispatch(svc, account_id, request, started, fields)
     except Refused as refusal:
         fields.update(outcome="refused", reason=refusal.reason)
         response = Response(refusal.reason + "\n", refusal.status, mimetype="text/plain")
+        if refusal.status == 405:
+            response.headers["Allow"] = "GET, POST"
     except RedisError as exc:
         fields.update(outcome="unavailable", reason=type(exc).__name__)
         response = Response("storage unavailable, try again\n", 503, mimetype="text/plain")

@@ -358,3 +358,8 @@ def test_body_is_not_read_before_the_signature_is_checked(client, query):
         content_type="text/xml",
     )
     assert response.status_code == 403
+
+
+def test_method_not_allowed_says_which_are(client, config):
+    response = client.delete("/wechat/sh", query_string=_valid(config).query)
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, POST"
