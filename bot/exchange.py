@@ -32,7 +32,7 @@ local reply = redis.call('GET', KEYS[2])
 if reply then
   return {'duplicate', reply}
 end
-redis.call('SET', KEYS[2], '', 'EX', ARGV[3])
+redis.call('SET', KEYS[2], '', 'EX', ARGV[2])
 return {'new', false}
 """
 
@@ -73,7 +73,7 @@ class Exchange:
         message_key = Keys.message(account, dedupe_id)
         kind, cached = self._claim(
             keys=[Keys.replay(account, signature), message_key],
-            args=[self._replay_ttl(), self.config.dedupe_ttl, self._pending_ttl()],
+            args=[self._replay_ttl(), self._pending_ttl()],
         )
         kind = kind.decode()
         if kind == "new":
