@@ -550,3 +550,10 @@ def test_the_pending_marker_is_short_lived(config, redis, clock):
     wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "x", msg_id="6000000000000000078"))
     assert 0 < ttl["pending"] <= int(config.webhook.reply_budget) + 6
     assert redis.ttl(Keys.message("sh", "6000000000000000078")) > 3600
+
+
+def test_the_claim_script_is_loaded_again_after_redis_forgets_it(wechat, config, redis):
+    assert wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "帮助")).status_code == 200
+    redis.script_flush()  # as after a Redis restart without persistence of scripts
+    response = wechat.send("sh", text_xml(config.accounts["sh"], OPENID, "菜单"))
+    assert "回复「帮助」" in decrypt_reply(config, "sh", response.data)["Content"]
