@@ -147,9 +147,7 @@ def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
     example = "zj" if "zj" in config.accounts else first
     click.echo("Try:")
     click.echo(f"  1. {prefix} chat --account {example} 你好")
-    click.echo(
-        f"  2. {prefix} chat --account {first} 明天南京空气怎么样   (or 一图可见)"
-    )
+    click.echo(f"  2. {prefix} chat --account {first} 明天南京空气怎么样   (or 一图可见)")
     click.echo(
         f"     {prefix} chat --account {first}   (a prompt: /subscribe, /click AIR_TODAY, /help)"
     )

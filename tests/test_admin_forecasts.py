@@ -94,3 +94,9 @@ def test_latest(admin):
     }.items() <= next(
         r for r in latest["rows"] if r["place"] == "上海" and r["date"] == "2026-11-24"
     ).items()
+
+
+def test_too_large_upload_is_a_json_problem_not_an_html_page(admin):
+    response = admin.post("/api/forecasts", data=b"x" * (3 * 1024 * 1024), content_type="text/csv")
+    assert response.status_code == 413
+    assert response.json["problems"][0]["text"] == "文件：文件太大（最多 2 MB）"

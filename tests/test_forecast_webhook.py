@@ -149,3 +149,32 @@ def test_reporting_pollution_is_not_a_forecast_question(wechat, config, imported
 def test_help_still_lists_the_forecast(wechat, config):
     content = ask(wechat, config, "帮助")["Content"]
     assert "回复「一图可见」" in content and "回复「明天南京空气」" in content
+
+
+@pytest.mark.parametrize(("lat", "lng"), [("nan", "nan"), ("inf", "121.47"), ("95", "121.47")])
+def test_location_with_impossible_coordinates_is_not_a_city(wechat, config, imported, lat, lng):
+    fields = {"Location_X": lat, "Location_Y": lng, "Scale": "15", "Label": ""}
+    reply = push(wechat, config, "location", fields)
+    assert "没有读到您的位置" in reply["Content"]
+
+
+def test_no_day_with_an_issue_starting_tomorrow_answers_its_first_day(wechat, config, redis):
+    lines = sample_bytes().decode().replace("2026-11-23 16:00", "2026-11-24 07:00").splitlines()
+    data = "\n".join(line for line in lines if not line.startswith("2026-11-24,")).encode()
+    import_forecast(redis, data, NOW_DT)
+    text = ask(wechat, config, "上海空气怎么样")["Content"]
+    assert "11月25日（周三，明天）" in text and "70–95" in text and "超出" not in text
+
+
+@pytest.mark.parametrize("text", ["11月31日上海空气", "2月30号南京空气"])
+def test_a_date_that_does_not_exist_is_said_so(wechat, config, redis, text):
+    reply = ask(wechat, config, text)
+    assert "日历上没有" in reply["Content"] and "AQI" not in reply["Content"]
+
+
+def test_an_impossible_date_beside_a_real_one_is_noted(wechat, config, redis):
+    from bot.forecast.understand import understand
+    from tests.forecast_data import NOW_DT
+
+    asked = understand("明天和11月31日上海空气", NOW_DT)
+    assert asked.impossible == ("11月31日",) and len(asked.days) == 1

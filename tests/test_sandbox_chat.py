@@ -16,7 +16,7 @@ from syndication.cli import main
 from syndication.sandbox.chat import Follower, default_openid
 from syndication.sandbox.prompt import Quit, run_line
 from tests.conftest import EXAMPLE_CONFIG
-from tests.sandbox_support import JPG
+from tests.sandbox_support import JPG, errcode_of
 
 
 @pytest.fixture
@@ -231,3 +231,12 @@ def test_prompt_shows_custom_messages_that_arrived(config, hook, clock, sandbox,
     wx.message.send_text(follower.openid, "报名成功，编号 42")
     assert run_line(follower, "/inbox") == ["【客服消息】报名成功，编号 42"]
     assert run_line(follower, "/inbox") == []  # shown once
+
+
+def test_retry_is_not_a_new_action_so_opens_no_new_window(config, hook, clock, sandbox, wx):
+    follower = _follower(config, hook, clock, sandbox_url=sandbox.url)
+    follower.say("请稍后回复我")
+    for n in range(5):
+        wx.message.send_text(follower.openid, f"第{n}条")
+    follower.retry()  # WeChat resending the same push gives the account no new messages
+    assert errcode_of(lambda: wx.message.send_text(follower.openid, "第6条")) == 45047

@@ -199,3 +199,14 @@ def test_draft_update_replaces_one_article_with_the_same_checks(wx):
         errcode_of(lambda: wx.draft.update(media_id, 0, article(thumb, title="长" * 33))) == 45003
     )
     assert errcode_of(lambda: wx.draft.update("nope", 0, article(thumb))) == 40007
+
+
+@pytest.mark.parametrize("count", ["--5", "²", "1e3", "五"])
+def test_batchget_paging_text_that_is_not_a_number_is_47001_not_a_crash(wx, count):
+    assert errcode_of(lambda: post_json(wx, "draft/batchget", {"offset": 0, "count": count})) == (
+        47001
+    )
+
+
+def test_batchget_paging_accepts_digits_in_a_string(wx):
+    assert post_json(wx, "draft/batchget", {"offset": "0", "count": " 5 "})["item_count"] == 0

@@ -233,3 +233,13 @@ def _button(**fields):
 )
 def test_menu_rules(wx, menu, errcode):
     assert errcode_of(lambda: wx.menu.create(menu)) == errcode
+
+
+def test_a_click_does_not_end_the_48_hour_window_of_a_message(sandbox, wx, clock):
+    sandbox.control("sh/interactions", {"openid": OPENID, "kind": "message"})
+    sandbox.control("sh/interactions", {"openid": OPENID, "kind": "click"})
+    clock.advance(120)  # the click's minute is over; the message's 48 hours are not
+    wx.message.send_text(OPENID, "仍可回复")
+    for n in range(4):
+        wx.message.send_text(OPENID, f"第{n}条")
+    assert errcode_of(lambda: wx.message.send_text(OPENID, "多了")) == 45047

@@ -201,3 +201,19 @@ def test_clear_quota_resets_today_10_times_a_month(sandbox, wx):
         assert errcode_of(wx.draft.count) == 45009
         post_json(wx, "clear_quota", {"appid": appid})
     assert errcode_of(lambda: post_json(wx, "clear_quota", {"appid": appid})) == 48006
+
+
+def test_clear_quota_does_not_give_back_the_days_mass_send(sandbox, wx, clock):
+    thumb = upload(wx)
+    first = wx.draft.add([article(thumb)])["media_id"]
+    second = wx.draft.add([article(thumb, title="第二篇")])["media_id"]
+    wx.message.send_mass_article(first, is_to_all=True)
+    post_json(wx, "clear_quota", {"appid": sandbox.config.accounts["sh"].appid})
+    assert errcode_of(lambda: wx.message.send_mass_article(second, is_to_all=True)) == 45028
+
+
+def test_fail_idx_only_names_articles_the_draft_has(make_sandbox, clock):
+    wx = make_sandbox(Settings(publish_status=2, fail_idx=(1, 3))).client()
+    publish_id = wx.freepublish.submit(_draft(wx, 2))["publish_id"]
+    clock.advance(5)
+    assert wx.freepublish.get(publish_id)["fail_idx"] == [1]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import date
 
 from bot.answers.menu import Menu
 from bot.forecast.media import ensure_media, media_id
+from bot.forecast.model import ForecastIssue
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.text import NO_FORECAST, Ask, compose, not_covered
 from bot.forecast.understand import default_day, understand
@@ -73,8 +76,19 @@ def _upload_now(incoming: Incoming, issue) -> str | None:
 
 def today_answer(incoming: Incoming) -> Reply:
     """The menu button: the account's own region, today (or tomorrow after the cut-over)."""
-    ask = Ask((incoming.account.region,), (default_day(incoming.now),), incoming.now.date())
-    return TextReply(compose(ForecastRepo(incoming.redis).latest(), ask))
+    issue = ForecastRepo(incoming.redis).latest()
+    ask = Ask((incoming.account.region,), (_day_for(issue, incoming),), incoming.now.date())
+    return TextReply(compose(issue, ask))
+
+
+def _day_for(issue: ForecastIssue | None, incoming: Incoming) -> date:
+    """The day a question naming none is about: today, or tomorrow after the evening cut-over;
+    and if the newest issue starts later (issued this afternoon from tomorrow on), its first day,
+    rather than telling the follower that the forecast just published does not cover them."""
+    day = default_day(incoming.now)
+    if issue is None or day in issue.days:
+        return day
+    return next((d for d in issue.days if d > day), day)
 
 
 def question_answer(incoming: Incoming) -> Reply | None:
@@ -85,16 +99,29 @@ def question_answer(incoming: Incoming) -> Reply | None:
         return None
     if asked.outside and not asked.places:
         return TextReply(not_covered(asked.outside))
+    if asked.impossible and not asked.days:
+        return TextReply(no_such_day(asked.impossible))
+    issue = ForecastRepo(incoming.redis).latest()
     ask = Ask(
         asked.places or (incoming.account.region,),
-        asked.days or (default_day(incoming.now),),
+        asked.days or (_day_for(issue, incoming),),
         incoming.now.date(),
         asked.via,
     )
-    text = compose(ForecastRepo(incoming.redis).latest(), ask)
+    text = compose(issue, ask)
     if asked.outside:
         text += f"\n（{'、'.join(asked.outside)}不在本预报范围内。）"
+    if asked.impossible:
+        text += f"\n（没有{'、'.join(asked.impossible)}这一天。）"
     return TextReply(text)
+
+
+def no_such_day(words: tuple[str, ...]) -> str:
+    """A date that does not exist gets said so, never another day's numbers."""
+    return (
+        f"日历上没有「{'、'.join(words)}」这一天，请检查日期。"
+        "可以这样问：「明天上海空气」「周六杭州」「11月28日南京」。"
+    )
 
 
 def location_answer(incoming: Incoming) -> Reply:
@@ -103,11 +130,12 @@ def location_answer(incoming: Incoming) -> Reply:
     try:
         lat, lng = float(raw.get("Location_X", "")), float(raw.get("Location_Y", ""))
     except ValueError:
+        lat = lng = math.nan
+    if not (abs(lat) <= 90 and abs(lng) <= 180):  # also NaN and inf, which would crash haversine
         return TextReply("抱歉，没有读到您的位置。可以直接发送城市名，例如「明天南京空气」。")
     city, km = nearest_city(lat, lng)
     if km > MAX_NEAREST_KM:
         return TextReply(not_covered(("您所在的位置",)))
-    ask = Ask((city.name,), (default_day(incoming.now),), incoming.now.date())
-    return TextReply(
-        f"离您最近的城市：{city.name}\n" + compose(ForecastRepo(incoming.redis).latest(), ask)
-    )
+    issue = ForecastRepo(incoming.redis).latest()
+    ask = Ask((city.name,), (_day_for(issue, incoming),), incoming.now.date())
+    return TextReply(f"离您最近的城市：{city.name}\n" + compose(issue, ask))

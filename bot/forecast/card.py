@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from PIL import Image, ImageDraw
 
@@ -29,10 +29,13 @@ BACKGROUND = (246, 248, 250)
 INK = (34, 34, 34)
 MUTED = (110, 116, 124)
 EMPTY = (221, 224, 228)
+CELL_PAD = 4
+MAX_SUMMARY_LINES = 3
+MIN_SIZE = 12
 TITLE = "长三角区域空气质量预报"
 NOTE = "「趋势」为趋势预报，只有等级，暂无AQI数值"
 POLLUTANT_NOTE = "首要污染物 " + " ".join(POLLUTANTS)
-DIGITS = "0123456789-–—/:.·年月日（）()「」、，：周 " + "".join(POLLUTANTS) + WEEKDAYS
+DIGITS = "0123456789-–—/:.·…年月日（）()「」、，：周 " + "".join(POLLUTANTS) + WEEKDAYS
 
 
 def fixed_strings() -> list[str]:
@@ -60,7 +63,7 @@ def render(issue: ForecastIssue, fmt: str = "PNG") -> bytes:
     lacking = fonts.missing(choice, "".join(issue_strings(issue)))
     if lacking:
         raise fonts.FontError(f"the font cannot draw {lacking!r} from the forecast's texts")
-    days = issue.days[:DAYS]
+    days = columns(issue)
     summary = _wrap(issue.summary, choice, 26, WIDTH - 2 * MARGIN) if issue.summary else []
     grid_top = 180 + 40 * len(summary)
     height = grid_top + HEADER_H + len(provinces()) * (ROW_H + GAP) + 250
@@ -81,6 +84,15 @@ def render(issue: ForecastIssue, fmt: str = "PNG") -> bytes:
     # zlib level 6 without optimize: 3x faster to draw, ~4% larger.
     image.save(out, fmt, compress_level=6) if fmt == "PNG" else image.save(out, fmt, quality=90)
     return out.getvalue()
+
+
+def columns(issue: ForecastIssue) -> tuple[date, ...]:
+    """Up to seven calendar days from the first: a day with no rows is a column of 无预报, not
+    skipped (skipping would put 11/26 under the place of 11/25)."""
+    if not issue.days:
+        return ()
+    first, last = issue.days[0], issue.days[-1]
+    return tuple(first + timedelta(days=i) for i in range(min(DAYS, (last - first).days + 1)))
 
 
 def _band(lv: Level) -> str:
@@ -105,10 +117,14 @@ def _title(
 ) -> None:
     draw.text((WIDTH / 2, 70), TITLE, INK, fonts.font(choice, 52), anchor="mm")
     if days:
-        span = f"未来7天 · {_md(days[0])}—{_md(days[-1])}"
-        draw.text((WIDTH / 2, 132), span, MUTED, fonts.font(choice, 28), anchor="mm")
+        draw.text((WIDTH / 2, 132), span_label(days), MUTED, fonts.font(choice, 28), anchor="mm")
     for i, line in enumerate(summary):
         draw.text((MARGIN, 172 + 40 * i), line, INK, fonts.font(choice, 26))
+
+
+def span_label(days: tuple[date, ...]) -> str:
+    """'未来7天 · 11月24日—11月30日'; an issue of three days says 3, not 7."""
+    return f"未来{len(days)}天 · {_md(days[0])}—{_md(days[-1])}"
 
 
 def _md(day: date) -> str:
@@ -154,7 +170,7 @@ def _cell(
             level(row.level_lo).rgb,
             corners=(True, True, False, False),
         )
-    lines = _cell_lines(row)
+    lines = cell_layout(choice, row)
     y = top + ROW_H / 2 - (len(lines) - 1) * 17 + 8
     for line, size in lines:
         draw.text(
@@ -170,7 +186,20 @@ def _cell_lines(row: PlaceDay) -> list[tuple[str, int]]:
     start = first.short if last.name.endswith("度污染") else first.name
     names = [first.name] if first == last else [f"{start}至", last.name]
     numbers = "趋势" if row.is_trend else f"{row.aqi_min}–{row.aqi_max}"
-    return [*((n, 28) for n in names), (numbers, 26), ("/".join(row.pollutants), 22)]
+    # Up to three pollutants on a line; six would run into the neighbouring columns.
+    chunks = [row.pollutants[i : i + 3] for i in range(0, len(row.pollutants), 3)] or [()]
+    return [*((n, 28) for n in names), (numbers, 26), *(("/".join(c), 22) for c in chunks)]
+
+
+def cell_layout(choice: fonts.FontChoice, row: PlaceDay) -> list[tuple[str, int]]:
+    """The cell's lines, each at the largest size (up to its own) that fits the column."""
+    room = _column_w() - 2 * CELL_PAD
+    fitted = []
+    for text, size in _cell_lines(row):
+        while size > MIN_SIZE and fonts.font(choice, size).getlength(text) > room:
+            size -= 1
+        fitted.append((text, size))
+    return fitted
 
 
 def _ink(lv: Level) -> tuple[int, int, int]:
@@ -216,4 +245,7 @@ def _wrap(text: str, choice: fonts.FontChoice, size: int, width: float) -> list[
             lines.append(current)
             current = ""
         current += token
-    return [*lines, current][:3] if current or lines else []
+    lines = [*lines, current] if current or lines else []
+    if len(lines) > MAX_SUMMARY_LINES:  # say it was cut rather than stop mid-word
+        lines = [*lines[: MAX_SUMMARY_LINES - 1], lines[MAX_SUMMARY_LINES - 1][:-1] + "…"]
+    return lines

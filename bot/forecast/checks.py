@@ -16,7 +16,7 @@ Bad = Callable[[str, str], None]
 def date_cell(value: str, issued_at: datetime, bad: Bad) -> date | None:
     """A real date, from the issue day to MAX_DAYS_AHEAD days after it."""
     try:
-        day = date.fromisoformat(value.replace("/", "-"))
+        day = _parse_date(value)
     except ValueError:
         shape = (
             len(value.replace("/", "-").split("-")) == 3
@@ -30,6 +30,14 @@ def date_cell(value: str, issued_at: datetime, bad: Bad) -> date | None:
     elif day > first + timedelta(days=MAX_DAYS_AHEAD):
         bad("date", f"日期 {day} 超出发布日期后 {MAX_DAYS_AHEAD} 天")
     return day
+
+
+def _parse_date(value: str) -> date:
+    """2026-11-05, and 2026/11/5 as spreadsheets write it (fromisoformat wants two digits)."""
+    parts = value.replace("/", "-").split("-")
+    if len(parts) == 3 and all(p.isdecimal() for p in parts) and len(parts[0]) == 4:
+        return date(int(parts[0]), int(parts[1]), int(parts[2]))
+    return date.fromisoformat(value)
 
 
 def place_cell(value: str, bad: Bad) -> str | None:
@@ -52,7 +60,7 @@ def aqi_cells(lo: str, hi: str, bad: Bad) -> tuple[int, int] | None:
     for column, value in (("aqi_min", lo), ("aqi_max", hi)):
         if not value:
             bad(column, "另一端 AQI 已填写，此处不能为空（趋势预报两端都留空）")
-        elif not value.isdigit() or int(value) > levels.AQI_MAX:
+        elif not value.isdecimal() or int(value) > levels.AQI_MAX:
             bad(column, f"AQI「{value}」应为 0–{levels.AQI_MAX} 的整数")
         else:
             values.append(int(value))

@@ -16,7 +16,8 @@ WEEK_DAYS = 7
 BLANK = "\x00"
 
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
-NUM = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
+# A number as people write it: 25, 二十五, 十, 两, or two neighbours for a range (三四天 → 4).
+NUM = r"(\d{1,2}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九]{1,2})"
 # Monday is 0; 日, 天 and 7 are Sunday.
 _WEEKDAY = (
     {c: i for i, c in enumerate("一二三四五六日")}
@@ -31,13 +32,13 @@ def default_day(now: datetime) -> date:
 
 
 def cn_number(text: str) -> int:
-    """'25' → 25, '二十五' → 25, '十' → 10, '两' → 2."""
+    """'25' → 25, '二十五' → 25, '十' → 10, '两' → 2, '三四' (三四天) → 4, the wider reading."""
     if text.isdigit():
         return int(text)
     if "十" in text:
         tens, _, ones = text.partition("十")
         return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-    return _CN_DIGITS[text]
+    return max(_CN_DIGITS[c] for c in text)
 
 
 DayRule = tuple[re.Pattern[str], Callable[[re.Match[str], date], list[date]]]
@@ -53,7 +54,7 @@ def _month_day(month: int, day: int, today: date) -> list[date]:
         try:
             candidate = date(year, month, day)
         except ValueError:
-            return []
+            continue  # 2月29日 exists only in leap years; 13月 in none
         if abs((candidate - today).days) <= 183:
             return [candidate]
     return []
@@ -114,20 +115,26 @@ DAY_RULES: list[DayRule] = [
     ),
     (re.compile(NUM + r"天(?:内|之内|以内)"), lambda m, t: _span(t, 0, cn_number(m.group(1)))),
     (
-        re.compile(r"(?:未来|接下来|最近|近)?(?:一周|七天|7天|1周|一星期|一个星期|几天|这几天)"),
+        # Not the 一周 of 周一周二 or of 下一周 (next week, below).
+        re.compile(
+            r"(?:未来|接下来|最近|近)?(?<![周期拜下])(?:一周|七天|7天|1周|一星期|一个星期|几天|这几天)"
+        ),
         lambda m, t: _span(t, 0, WEEK_DAYS),
     ),
-    (re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(末|[一二三四五六日天七1-7])"), _weekday),
-    (re.compile(r"(下|这|本)个?(?:周|星期|礼拜)"), _whole_week),
+    # 周天 is Sunday, but 这周天气 is this week's weather.
+    (
+        re.compile(r"(下下|下|这|本|上)?个?(?:周|星期|礼拜)(末|[一二三四五六日七1-7]|天(?!气))"),
+        _weekday,
+    ),
+    (re.compile(r"(下|这|本)[个一]?(?:周|星期|礼拜)"), _whole_week),
+    (re.compile(NUM + r"天(?:后|以后|之后)"), lambda m, t: _span(t, cn_number(m.group(1)), 1)),
     (re.compile(r"明后天|明后两天"), lambda m, t: _span(t, 1, 2)),
     (re.compile(r"这两天|这两日|这俩天"), lambda m, t: _span(t, 0, 2)),
     (re.compile(r"大后天"), lambda m, t: _span(t, 3, 1)),
     (re.compile(r"后天"), lambda m, t: _span(t, 2, 1)),
     (re.compile(r"明天|明日|明儿|明早|明晚|明白天|tomorrow"), lambda m, t: _span(t, 1, 1)),
     (
-        re.compile(
-            r"今天|今日|今儿|今晚|今早|今夜|今明|现在|当前|目前|此刻|实时|上午|中午|下午|傍晚|晚上|白天|夜里|today|tonight"
-        ),
+        re.compile(r"今天|今日|今儿|今晚|今早|今夜|今明|现在|当前|目前|此刻|实时|today|tonight"),
         lambda m, t: _span(t, 0, 1),
     ),
     (re.compile(r"大前天"), lambda m, t: _span(t, -3, 1)),
@@ -137,6 +144,10 @@ DAY_RULES: list[DayRule] = [
 ]
 
 
+# A part of the day alone is about today; after a day word (明天下午, 周六上午) it only refines it.
+PART_OF_DAY = re.compile(r"早上(?!海)|早晨|凌晨|上午|中午|下午|傍晚|晚上(?!海)|夜间|白天|夜里")
+
+
 def _exact(year: int, month: int, day: int) -> list[date]:
     try:
         return [date(year, month, day)]
@@ -144,13 +155,21 @@ def _exact(year: int, month: int, day: int) -> list[date]:
         return []
 
 
-def take_days(text: str, today: date) -> tuple[str, list[date]]:
-    """Every day named in the text, and the text with those words blanked."""
+def take_days(text: str, today: date) -> tuple[str, list[date], list[str]]:
+    """Every day named in the text, the text with those words blanked, and the date words
+    that name no real day (11月31日, 2月30号), so the answer can say so instead of guessing."""
     days: list[date] = []
+    impossible: list[str] = []
     for pattern, resolve in DAY_RULES:
         for m in pattern.finditer(text):
-            days.extend(resolve(m, today))
+            found = resolve(m, today)
+            days.extend(found)
+            if not found:
+                impossible.append(m.group(0))
             if m.group(0) == "今明":
                 days.extend(_span(today, 1, 1))
         text = pattern.sub(lambda m: BLANK * len(m.group(0)), text)
-    return text, days
+    if PART_OF_DAY.search(text) and not days:
+        days.append(today)
+    text = PART_OF_DAY.sub(lambda m: BLANK * len(m.group(0)), text)
+    return text, days, impossible

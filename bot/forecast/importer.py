@@ -104,10 +104,24 @@ def _is_json(text: str, filename: str) -> bool:
 
 
 def _csv_rows(text: str, problems: list[Problem]) -> tuple[dict[str, str], list[_Row]]:
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    if not _check_columns(header, 1, problems):
+    # newline=None: old Mac files end lines with a bare CR, which csv refuses mid-field.
+    reader = csv.reader(io.StringIO(text, newline=None))
+    try:
+        return {}, _csv_body(reader, problems)
+    except csv.Error as exc:  # a NUL byte, an unterminated quote …
+        problems.append(Problem(reader.line_num, None, f"CSV 格式错误：{exc}"))
         return {}, []
+
+
+def _csv_body(reader: Any, problems: list[Problem]) -> list[_Row]:
+    cells = next(reader, [])
+    while cells is not None and not any(c.strip() for c in cells):
+        cells = next(reader, None)  # blank lines before the header
+    header = [h.strip().lower() for h in cells or []]
+    # Spreadsheets add unnamed trailing columns ("…,issued_at,"): fine while they stay empty.
+    unnamed = {i for i, h in enumerate(header) if not h}
+    if not _check_columns([h for h in header if h], reader.line_num, problems):
+        return []
     rows = []
     for cells in reader:
         if not any(c.strip() for c in cells):
@@ -117,10 +131,12 @@ def _csv_rows(text: str, problems: list[Problem]) -> tuple[dict[str, str], list[
                 Problem(reader.line_num, None, f"有 {len(cells)} 列，表头有 {len(header)} 列")
             )
             continue
-        rows.append(
-            _Row(reader.line_num, {h: c.strip() for h, c in zip(header, cells, strict=True)})
-        )
-    return {}, rows
+        if any(cells[i].strip() for i in unnamed):
+            problems.append(Problem(reader.line_num, None, "没有列名的列里有内容"))
+            continue
+        values = {h: c.strip() for h, c in zip(header, cells, strict=True) if h}
+        rows.append(_Row(reader.line_num, values))
+    return rows
 
 
 def _check_columns(header: list[str], line: int | None, problems: list[Problem]) -> bool:
@@ -143,6 +159,9 @@ def _json_rows(text: str, problems: list[Problem]) -> tuple[dict[str, str], list
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         problems.append(Problem(exc.lineno, None, f"不是有效的 JSON：{exc.msg}"))
+        return {}, []
+    except RecursionError:
+        problems.append(Problem(None, None, "不是有效的 JSON：嵌套过深"))
         return {}, []
     meta: dict[str, str] = {}
     if isinstance(raw, dict):
@@ -174,10 +193,13 @@ def _issued_at(
     meta: dict[str, str], rows: list[_Row], now: datetime, problems: list[Problem], unit: str
 ) -> datetime:
     """From the file's issued_at (one value for the whole file), else the import time."""
-    seen: dict[str, int | None] = {meta["issued_at"]: None} if meta.get("issued_at") else {}
-    for row in rows:
-        seen.setdefault(row.values.get("issued_at", ""), row.line)
-    seen.pop("", None)
+    seen: dict[str, int | None] = {}
+    given: list[tuple[str, int | None]] = [(meta.get("issued_at", ""), None)] + [
+        (r.values.get("issued_at", ""), r.line) for r in rows
+    ]
+    for value, line in given:
+        if value:  # the same time may be written two ways: 16:00 and 16:00:00+08:00
+            seen.setdefault(_same_time(value), line)
     if len(seen) > 1:
         lines = "、".join(f"第{n}{unit}" for n in seen.values() if n)
         problems.append(Problem(None, "issued_at", f"同一文件的发布时间应一致（{lines}各不相同）"))
@@ -191,6 +213,14 @@ def _issued_at(
             Problem(line, "issued_at", f"发布时间「{value}」无法识别，应为 YYYY-MM-DD HH:MM")
         )
         return now.astimezone(ZONE)
+
+
+def _same_time(value: str) -> str:
+    """One spelling per instant, so equal times written differently do not count as two."""
+    try:
+        return parse_datetime(value).isoformat()
+    except ValueError:
+        return value
 
 
 def parse_datetime(value: str) -> datetime:

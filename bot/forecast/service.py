@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Account
-from bot.forecast import media
-from bot.forecast.importer import read_forecast
+from bot.forecast import card, fonts, media
+from bot.forecast.importer import ImportRejected, Problem, read_forecast
 from bot.forecast.model import ForecastIssue
 from bot.forecast.repo import ForecastRepo
 
@@ -36,10 +36,28 @@ def import_forecast(
     waits for it; uploads follow, and a failed one leaves that account on the text answer.
     """
     issue = read_forecast(data, now, filename=filename)
+    _check_drawable(issue)
     media.card_bytes(redis, issue)
     is_latest = ForecastRepo(redis).save(issue)
     uploaded = media.prepare(redis, accounts, issue, uploader, now) if is_latest else {}
     return ImportResult(issue, is_latest, uploaded)
+
+
+def _check_drawable(issue: ForecastIssue) -> None:
+    """Texts of the file that the picture draws must be in the font: an editor's typo (an emoji
+    in the summary) is a problem with the file, not a crash of the import."""
+    choice = fonts.resolve("".join(card.fixed_strings()))
+    problems = [
+        Problem(None, name, f"预报图无法显示这些字符：{lacking}，请删除或替换")
+        for name, value in (
+            ("source", issue.source),
+            ("standard", issue.standard),
+            ("summary", issue.summary),
+        )
+        if (lacking := fonts.missing(choice, value))
+    ]
+    if problems:
+        raise ImportRejected(problems)
 
 
 def refresh_media(

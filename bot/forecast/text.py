@@ -75,9 +75,15 @@ def compose(issue: ForecastIssue | None, ask: Ask, *, shortened: bool = False) -
     if shortened:
         lines.append(CARD_HINT)
     text = "\n".join(lines)
-    if len(text.encode()) > MAX_BYTES and len(covered) > 1:
+    if len(text.encode()) <= MAX_BYTES:
+        return text
+    if len(covered) > 1:
         fewer = Ask(ask.places, tuple(covered[: len(covered) // 2]), ask.today, ask.via)
         return compose(issue, fewer, shortened=True)
+    if len(ask.places) > 1:  # one day, but too many places for one message
+        kept = ask.places[: len(ask.places) // 2]
+        via = tuple(v for v in ask.via if v[1] in kept)
+        return compose(issue, Ask(kept, tuple(covered), ask.today, via), shortened=True)
     return text
 
 

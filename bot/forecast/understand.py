@@ -33,6 +33,9 @@ NOT_FORECAST = tuple("举报 投诉 12369 热线 偷排 排污".split())
 # Words in which 苏/申/甬 are not place abbreviations.
 NOT_PLACES = tuple("申请 申报 申诉 申领 重申 申明 申购 苏醒 复苏 紫苏 苏打 流苏 甬道".split())
 _SINGLE_CHAR_OK = frozenset("沪苏浙皖申")
+# Shanghai district names that are also districts of another city: with that city named too
+# (舟山普陀, 舟山市普陀区), the district is that city's, not Shanghai's.
+SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
 
 
 @dataclass(frozen=True)
@@ -45,21 +48,31 @@ class Understood:
     via: tuple[tuple[str, str], ...] = ()  # (district as typed, the place answering for it)
     residue: str = ""  # what is left once places, days and filler words are taken out
     asks_air: bool = False  # an air-quality word is in the message
+    impossible: tuple[str, ...] = ()  # date words naming no real day: 11月31日
 
 
 def understand(text: str, now: datetime) -> Understood:
     """Find places and days in normalised text; dates relative to `now` (Asia/Shanghai)."""
     flat = text.replace(" ", "")
     had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
-    text, days = take_days(text, now.date())
+    text, days, impossible = take_days(text, now.date())
     text, found = _take_places(text)
+    found = _resolve_shared(found)
     places = tuple(dict.fromkeys(p for a in found if a.kind != "outside" for p in a.places))
     outside = tuple(dict.fromkeys(a.word for a in found if a.kind == "outside"))
     via = tuple(
         dict.fromkeys((a.word, a.places[0]) for a in found if a.kind in ("district", "county"))
     )
     residue = _residue(text)
-    return Understood(places, tuple(sorted(set(days))), outside, via, residue, had_air)
+    days_found = tuple(sorted(set(days)))
+    return Understood(places, days_found, outside, via, residue, had_air, tuple(impossible))
+
+
+def _resolve_shared(found: list[Alias]) -> list[Alias]:
+    named = {p for a in found if a.kind != "district" for p in a.places}
+    return [
+        a for a in found if not (a.kind == "district" and SHARED_DISTRICTS.get(a.word) in named)
+    ]
 
 
 def _residue(text: str) -> str:

@@ -37,4 +37,5 @@ def create_app(
         "uploader": uploader,
     }
     app.register_blueprint(forecasts.bp)
+    app.register_error_handler(413, forecasts.too_large)
     return app

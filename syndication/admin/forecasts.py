@@ -30,19 +30,7 @@ def upload() -> Response:
     ext = _ext()
     data, filename = _payload()
     if not data:
-        return _json(
-            {
-                "problems": [
-                    {
-                        "line": None,
-                        "column": None,
-                        "message": "没有收到文件",
-                        "text": "文件：没有收到文件",
-                    }
-                ]
-            },
-            400,
-        )
+        return _problem("没有收到文件", 400)
     now = datetime.fromtimestamp(ext["clock"](), ZONE)
     try:
         result = import_forecast(
@@ -61,6 +49,18 @@ def upload() -> Response:
         "media_ready": sorted(result.media),
     }
     return _json(body, 201)
+
+
+def _problem(message: str, status: int) -> Response:
+    """One problem with the whole upload, in the shape the import's problems have."""
+    problem = {"line": None, "column": None, "message": message, "text": f"文件：{message}"}
+    return _json({"problems": [problem]}, status)
+
+
+def too_large(error: Exception) -> Response:
+    """Past MAX_CONTENT_LENGTH: the same JSON problem list, not an HTML error page."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _problem(f"文件太大（最多 {limit} MB）", 413)
 
 
 def _payload() -> tuple[bytes, str]:

@@ -146,7 +146,9 @@ class Follower:
         if self.last is None:
             self.last_reply = ChatReply("error", "还没有发过消息，无法重试")
             return self.last_reply
-        return self._send(*self.last)
+        # The same push again, not a new action of the follower: no new custom-message window.
+        self.last_reply = self._exchange(self.last[0], "")
+        return self.last_reply
 
     def _send(self, xml: bytes, interaction: str) -> ChatReply:
         self.last = (xml, interaction)

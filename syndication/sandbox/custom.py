@@ -30,24 +30,36 @@ KEEP = 200  # messages shown on the account's page
 
 
 def record_interaction(state: State, account: str, openid: str, kind: str, now: float) -> None:
-    """A follower wrote, clicked, followed or scanned: a fresh window for custom messages."""
+    """A follower wrote, clicked, followed or scanned: a fresh window of that kind. Windows of
+    other kinds stay open (a menu click does not end the 48 h window of an earlier message)."""
     if kind not in WINDOWS:
         raise ValueError(f"kind must be one of {', '.join(WINDOWS)}")
-    state.set_json(Keys.interaction(account, openid), {"kind": kind, "at": now, "used": 0})
+    key = Keys.interaction(account, openid)
+    windows = _windows(state, key)
+    windows[kind] = {"at": now, "used": 0}
+    state.set_json(key, windows)
+
+
+def _windows(state: State, key: str) -> dict[str, dict[str, Any]]:
+    """kind -> {at, used}; a record from before windows were kept per kind holds just one."""
+    raw = state.get_json(key) or {}
+    return {raw["kind"]: {"at": raw["at"], "used": raw["used"]}} if "kind" in raw else raw
 
 
 def _use_window(call: Call, openid: str) -> None:
+    """Spend one message of an open window (the one closing first); 45015 none open, 45047 all
+    used up."""
     key = Keys.interaction(call.acct.id, openid)
-    seen = call.state.get_json(key)
-    if seen is None:
+    windows = _windows(call.state, key)
+    is_open = {k: w for k, w in windows.items() if call.now - w["at"] <= WINDOWS[k][0]}
+    if not is_open:
         raise ApiError(45015)
-    seconds, allowed = WINDOWS[seen["kind"]]
-    if call.now - seen["at"] > seconds:
-        raise ApiError(45015)
-    if seen["used"] >= allowed:
+    usable = [k for k, w in is_open.items() if w["used"] < WINDOWS[k][1]]
+    if not usable:
         raise ApiError(45047)
-    seen["used"] += 1
-    call.state.set_json(key, seen)
+    kind = min(usable, key=lambda k: is_open[k]["at"] + WINDOWS[k][0])
+    windows[kind]["used"] += 1
+    call.state.set_json(key, windows)
 
 
 def _check_payload(call: Call, msgtype: str, payload: Any) -> None:

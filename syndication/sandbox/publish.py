@@ -57,7 +57,10 @@ def submit(call: Call) -> dict:
     settings = call.state.settings(call.acct.id)
     publish_id, msg_data_id = str(call.state.next_id()), str(call.state.next_id())
     status = settings.publish_status
-    fail_idx = (list(settings.fail_idx) or [1]) if status in WITH_FAIL_IDX else []
+    # fail_idx names articles of this draft (from 1): an index it does not have is dropped.
+    count = len(draft["articles"])
+    wanted = [i for i in settings.fail_idx if i <= count]
+    fail_idx = (wanted or [1]) if status in WITH_FAIL_IDX else []
     call.state.set_json(
         Keys.job(publish_id),
         {

@@ -88,7 +88,12 @@ def clear_quota(call: Call) -> dict:
     if call.state.redis.hincrby(monthly, "clear_quota", 1) > CLEARS_PER_MONTH:
         raise ApiError(48006)
     call.state.redis.expire(monthly, RETENTION)
-    call.state.redis.delete(Keys.quota(call.acct.id, call.day))
+    # Only the API call counts: the mass-send allowance (1 to all a day) and the 20 daily
+    # force_refreshes of stable_token are other limits, which clear_quota does not give back.
+    key = Keys.quota(call.acct.id, call.day)
+    paths = [f for f in call.state.redis.hkeys(key) if f.startswith(b"/cgi-bin/")]
+    if paths:
+        call.state.redis.hdel(key, *paths)
     return ok()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,7 +83,7 @@ def field_str(
 def field_int(data: Mapping[str, Any], name: str, default: int | None = None) -> int:
     """Read an integer field (WeChat also accepts digits in a string)."""
     value = data.get(name, default)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]+\s*", value):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         raise ApiError(47001, f"{name} must be an integer")
