@@ -745,8 +745,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers for both servers (default 2)"
     )
-    p.add_argument("--worker-class", default="gevent", choices=("gevent", "gthread"),
-                   help="gunicorn worker class for both servers (default gevent, as in production)")
+    p.add_argument(
+        "--worker-class",
+        default="gevent",
+        choices=("gevent", "gthread"),
+        help="gunicorn worker class for both servers (default gevent, as in production)",
+    )
     p.add_argument("--rates", default="20,100,300", help="open-loop pushes/s (default 20,100,300)")
     p.add_argument(
         "--open-duration", type=float, default=30, help="seconds per open-loop rate (default 30)"
