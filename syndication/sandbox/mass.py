@@ -121,11 +121,9 @@ def sendall(call: Call) -> dict:
 
 def settle(state: State, config: Config, msg_id: str, now: float) -> dict[str, Any] | None:
     """Finish a due mass send once: its article pages, the draft gone, its MASSSENDJOBFINISH."""
-    job = state.get_json(Keys.mass(msg_id))
-    if job is None or now < job["due_at"]:
-        return None
-    if job["settled"] or not state.claim(Keys.mass(msg_id)):
-        return state.get_json(Keys.mass(msg_id))
+    job, mine = state.take_due(Keys.mass(msg_id), now)
+    if not mine:
+        return job
     success = job["outcome"] == SUCCESS
     urls: list[str] = []
     if success and job["articles"]:

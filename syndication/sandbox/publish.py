@@ -83,11 +83,9 @@ def submit(call: Call) -> dict:
 
 def settle(state: State, config: Config, publish_id: str, now: float) -> dict[str, Any] | None:
     """Finish a due job once: make its article, empty the draft, render its PUBLISHJOBFINISH."""
-    job = state.get_json(Keys.job(publish_id))
-    if job is None or now < job["due_at"]:
-        return None
-    if job["settled"] or not state.claim(Keys.job(publish_id)):
-        return state.get_json(Keys.job(publish_id))
+    job, mine = state.take_due(Keys.job(publish_id), now)
+    if not mine:
+        return job
     status, article_id, urls = job["outcome"], "", []
     if status in WITH_ARTICLE:
         article = create_article(state, job, "publish", now, deleted=status != 0)

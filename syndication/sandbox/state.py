@@ -178,6 +178,15 @@ class State:
         """Queue a push job ("publish:<id>", "mass:<id>") to be settled and pushed at `due`."""
         self.redis.zadd(Keys.DUE, {ref: due})
 
+    def take_due(self, key: str, now: float) -> tuple[dict[str, Any] | None, bool]:
+        """The job at `key` if due (None if not), and whether this caller settles it: one does."""
+        job = self.get_json(key)
+        if job is None or now < job["due_at"]:
+            return None, False
+        if job["settled"] or not self.claim(key):
+            return self.get_json(key), False
+        return job, True
+
     def claim(self, key: str) -> bool:
         """Take a one-time lock (settling a job happens once, whoever gets there first)."""
         return bool(self.redis.set(f"{key}:claimed", 1, nx=True, ex=RETENTION))
