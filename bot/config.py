@@ -85,6 +85,18 @@ class SandboxConfig:
 
 
 @dataclass(frozen=True)
+class SyndicationConfig:
+    approvals: int = 1  # approvals by people other than the author before an article goes out
+    api_token: str = secret_field()  # bearer token for POST /api/posts; empty: the API is off
+    prepare_ahead: int = 900  # seconds before publish time that drafts are prepared
+    task_lease: int = 120  # seconds a worker holds one (article, account) before another may
+    scheduler_lease: float = 10.0  # seconds the leading scheduler's lease lasts unless renewed
+    tick: float = 0.25  # seconds between the scheduler's looks for due work
+    log_retention_days: int = 180  # days the API-call log keeps its entries
+    max_attempts: int = 8  # retryable failures before an (article, account) is failed
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
 
@@ -117,6 +129,7 @@ class Config:
     webhook: WebhookConfig = WebhookConfig()
     admin: AdminConfig = AdminConfig()
     sandbox: SandboxConfig = SandboxConfig()
+    syndication: SyndicationConfig = SyndicationConfig()
     logging: LoggingConfig = LoggingConfig()
     accounts: Mapping[str, Account] = field(default_factory=dict)
     source: str = field(default="", compare=False)
@@ -137,7 +150,12 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(path), "file not found") from None
+        where = "" if path.is_absolute() else f" (in {Path.cwd()})"
+        raise ConfigError(
+            str(path),
+            f"file not found{where}; copy config.example.toml to {path} and edit it, "
+            "or choose a file with --config or CSJ_CONFIG",
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), f"not UTF-8 ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
@@ -283,6 +301,7 @@ def _validate(config: Config) -> None:
     _check(1 <= config.web.threads <= 1024, "web.threads", "must be between 1 and 1024")
     _check("{account}" in config.sandbox.push_url, "sandbox.push_url", "must contain {account}")
     _validate_webhook(config.webhook)
+    _validate_syndication(config.syndication)
     _check(
         config.logging.level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
         "logging.level",
@@ -305,6 +324,23 @@ def _validate_webhook(w: WebhookConfig) -> None:
     _check(1024 <= w.max_body_bytes <= 1048576, "webhook.max_body_bytes", "must be 1 KB to 1 MB")
     _check(w.dedupe_ttl >= 60, "webhook.dedupe_ttl", "must be at least 60 seconds")
     _check(1 <= w.handler_threads <= 1024, "webhook.handler_threads", "must be 1 to 1024")
+
+
+def _validate_syndication(s: SyndicationConfig) -> None:
+    _check(0 <= s.approvals <= 5, "syndication.approvals", "must be 0 to 5")
+    _check(
+        s.api_token == "" or len(s.api_token) >= 24,
+        "syndication.api_token",
+        "must be empty (API off) or at least 24 characters",
+    )
+    _check(0 <= s.prepare_ahead <= 86400, "syndication.prepare_ahead", "must be 0 to 86400 s")
+    _check(30 <= s.task_lease <= 3600, "syndication.task_lease", "must be 30 to 3600 seconds")
+    _check(
+        2 <= s.scheduler_lease <= 300, "syndication.scheduler_lease", "must be 2 to 300 seconds"
+    )
+    _check(0.05 <= s.tick <= 60, "syndication.tick", "must be 0.05 to 60 seconds")
+    _check(1 <= s.log_retention_days <= 3650, "syndication.log_retention_days", "must be 1 to 3650")
+    _check(1 <= s.max_attempts <= 50, "syndication.max_attempts", "must be 1 to 50")
 
 
 def _validate_account(a: Account) -> None:

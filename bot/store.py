@@ -95,3 +95,93 @@ class Keys:
     def forecast_media_lock(account: str, issue_id: str) -> str:
         """Held while one process uploads the picture, so others do not upload it twice."""
         return f"{PREFIX}:wx:{{{account}}}:forecast-media-lock:{issue_id}"
+
+
+class SynKeys:
+    """Syndication's keys. All share the {syn} hash tag: its Lua scripts touch several at once.
+
+    The bot reads only the column keys (the newest articles published on an account and the
+    running total); everything else is syndication's own.
+    """
+
+    TAG = f"{PREFIX}:{{syn}}"
+
+    #: Sorted set: article id -> creation time (every article, newest last).
+    ARTICLES = f"{TAG}:articles"
+    #: Counter for article ids (A1, A2, …): short, stable, easy to say on the phone.
+    ARTICLE_SEQ = f"{TAG}:article-seq"
+    #: Counter for column numbers (第N期), taken when an article is first published anywhere.
+    COLUMN_SEQ = f"{TAG}:column-seq"
+    #: Sorted set: article id -> publish time (epoch s) of approved articles not yet started.
+    DUE = f"{TAG}:due"
+    #: Sorted set: "article:account" -> when the scheduler should look at it next.
+    WAKE = f"{TAG}:wake"
+    #: Stream of publish tasks (fields: article, account), read by the "workers" group.
+    TASKS = f"{TAG}:tasks"
+    TASKS_GROUP = "workers"
+    #: Stream of every WeChat API call made for syndication (the log, trimmed by age).
+    LOG = f"{TAG}:log"
+    #: Stream of every change a person made (the audit trail).
+    AUDIT = f"{TAG}:audit"
+    #: The scheduler's leader lease: holder id, with a TTL.
+    LEADER = f"{TAG}:leader"
+    #: Last stream id of publish events (Keys.PUBLISH_EVENTS) the scheduler has read.
+    EVENTS_CURSOR = f"{TAG}:events-cursor"
+
+    @staticmethod
+    def article(article_id: str) -> str:
+        """One article (hash: its fields, JSON-encoded where structured)."""
+        return f"{PREFIX}:{{syn}}:article:{article_id}"
+
+    @staticmethod
+    def blob(digest: str) -> str:
+        """Image bytes by SHA-256 (covers and body images), shared by every article."""
+        return f"{PREFIX}:{{syn}}:blob:{digest}"
+
+    @staticmethod
+    def publication(article_id: str, account: str) -> str:
+        """The state of one (article, account) (hash)."""
+        return f"{PREFIX}:{{syn}}:pub:{article_id}:{account}"
+
+    @staticmethod
+    def task_lock(article_id: str, account: str) -> str:
+        """Held by the one worker moving this (article, account); value is its fencing token."""
+        return f"{PREFIX}:{{syn}}:lock:{article_id}:{account}"
+
+    @staticmethod
+    def publish_id(account: str, publish_id: str) -> str:
+        """freepublish publish_id (or mass msg_id, prefixed "mass:") -> article id."""
+        return f"{PREFIX}:{{syn}}:job:{account}:{publish_id}"
+
+    @staticmethod
+    def media_cache(account: str, kind: str, digest: str) -> str:
+        """An image already uploaded to an account: kind "img" -> URL, "thumb" -> media_id."""
+        return f"{PREFIX}:{{syn}}:media:{account}:{kind}:{digest}"
+
+    @staticmethod
+    def mass_day(account: str, day: str) -> str:
+        """Set when the account used its one mass send of the day (YYYY-MM-DD, Shanghai)."""
+        return f"{PREFIX}:{{syn}}:mass-day:{account}:{day}"
+
+    @staticmethod
+    def published(account: str) -> str:
+        """Set of article ids published on the account (SADD: a retried add counts once)."""
+        return f"{PREFIX}:{{syn}}:published:{account}"
+
+    @staticmethod
+    def published_day(day: str) -> str:
+        """Set of "article:account" published on a day (YYYY-MM-DD, Shanghai)."""
+        return f"{PREFIX}:{{syn}}:published-day:{day}"
+
+    @staticmethod
+    def column(account: str) -> str:
+        """Sorted set: article id -> publish time, the column as published on one account.
+
+        Read by the bot's 美丽长三角 answer, with column_item for each article.
+        """
+        return f"{PREFIX}:{{syn}}:column:{account}"
+
+    @staticmethod
+    def column_item(account: str, article_id: str) -> str:
+        """JSON {number, title, digest, url, cover_url, published_at} for the bot's news reply."""
+        return f"{PREFIX}:{{syn}}:column-item:{account}:{article_id}"
