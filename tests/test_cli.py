@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 
 from click.testing import CliRunner
@@ -44,6 +45,27 @@ def test_bad_config_stops_with_the_key_named(tmp_path):
 def test_missing_config_file_is_named(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(tmp_path / "none.toml"), "web"])
     assert result.exit_code == 1 and "file not found" in result.output
+
+
+def test_missing_default_config_in_a_checkout_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a checkout: the example config, no config.toml
+    shutil.copy(EXAMPLE_CONFIG, tmp_path / "config.example.toml")
+    result = CliRunner().invoke(main, ["chat", "--account", "zj", "你好"], env={"CSJ_CONFIG": None})
+    assert result.exit_code == 1
+    assert "config.toml: file not found" in result.output
+    assert "copy config.example.toml to config.toml" in result.output
+    assert "csj --config config.example.toml" in result.output  # the demo
+    assert "CSJ_CONFIG=config.example.toml" in result.output
+
+
+def test_missing_config_outside_a_checkout_says_how_to_make_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "etc" / "csj.toml"
+    result = CliRunner().invoke(main, ["web"], env={"CSJ_CONFIG": str(missing)})
+    assert result.exit_code == 1
+    assert f"{missing}: file not found" in result.output
+    assert f"copy config.example.toml to {missing}" in result.output
+    assert "demo" not in result.output  # no example config here to point at
 
 
 def test_run_refuses_a_taken_port():

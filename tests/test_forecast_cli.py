@@ -11,16 +11,15 @@ from PIL import Image
 
 from bot.forecast.repo import ForecastRepo
 from syndication.cli import main
-from tests.conftest import EXAMPLE_CONFIG
 from tests.forecast_data import SAMPLE
 
 
 @pytest.fixture
-def csj(redis_server, redis):
+def csj(config_file, redis_server, redis):
     def run(*args: str):
         return CliRunner().invoke(
             main,
-            ["--config", str(EXAMPLE_CONFIG), "forecast", *args],
+            ["--config", str(config_file), "forecast", *args],
             env={"CSJ_REDIS__URL": redis_server.url},
         )
 

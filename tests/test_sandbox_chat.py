@@ -15,7 +15,6 @@ from bot.wechat.replies import Article, ImageReply, NewsReply, TextReply
 from syndication.cli import main
 from syndication.sandbox.chat import Follower, default_openid
 from syndication.sandbox.prompt import Quit, run_line
-from tests.conftest import EXAMPLE_CONFIG
 from tests.sandbox_support import JPG, errcode_of
 
 
@@ -29,13 +28,13 @@ def _follower(config, hook: str, clock, account: str = "sh", **options) -> Follo
     return Follower(config.accounts[account], f"{hook}/wechat/{account}", clock=clock, **options)
 
 
-def test_chat_one_shot_gets_a_reply(serve, config, redis, runner, tmp_path):
+def test_chat_one_shot_gets_a_reply(serve, config, config_file, redis, runner, tmp_path):
     webhook = serve(create_webhook(config, redis=redis, clock=time.time, runner=runner))
     result = CliRunner().invoke(
         main,
         [
             "--config",
-            str(EXAMPLE_CONFIG),
+            str(config_file),
             "chat",
             "--account",
             "zj",
@@ -52,13 +51,13 @@ def test_chat_one_shot_gets_a_reply(serve, config, redis, runner, tmp_path):
     assert "浙江省生态环境厅" in result.output
 
 
-def test_chat_prompt_until_quit(serve, config, redis, runner):
+def test_chat_prompt_until_quit(serve, config, config_file, redis, runner):
     webhook = serve(create_webhook(config, redis=redis, clock=time.time, runner=runner))
     result = CliRunner().invoke(
         main,
         [
             "--config",
-            str(EXAMPLE_CONFIG),
+            str(config_file),
             "chat",
             "--account",
             "js",
@@ -71,12 +70,12 @@ def test_chat_prompt_until_quit(serve, config, redis, runner):
     assert "江苏省生态环境厅：您好" in result.output and "欢迎关注江苏省生态环境厅" in result.output
 
 
-def test_chat_one_shot_fails_clearly_without_a_webhook(tmp_path):
+def test_chat_one_shot_fails_clearly_without_a_webhook(config_file):
     result = CliRunner().invoke(
         main,
         [
             "--config",
-            str(EXAMPLE_CONFIG),
+            str(config_file),
             "chat",
             "--account",
             "sh",
@@ -88,9 +87,9 @@ def test_chat_one_shot_fails_clearly_without_a_webhook(tmp_path):
     assert result.exit_code == 1 and "连不上" in result.output
 
 
-def test_chat_unknown_account(tmp_path):
+def test_chat_unknown_account(config_file):
     result = CliRunner().invoke(
-        main, ["--config", str(EXAMPLE_CONFIG), "chat", "--account", "xx", "hi"]
+        main, ["--config", str(config_file), "chat", "--account", "xx", "hi"]
     )
     assert result.exit_code == 2 and "unknown account" in result.output
 

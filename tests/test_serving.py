@@ -12,16 +12,15 @@ import requests
 from bot.config import load_config
 from syndication import services
 from syndication.sandbox.pushes import sign_push, text_xml
-from tests.conftest import EXAMPLE_CONFIG
 
 OPENID = "oFollower0000000000000000001"
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, redis_server):
+def served(tmp_path_factory, config_file, redis_server):
     """gunicorn on a socket bound here first: requests queue until a worker is up (no polling)."""
     path = tmp_path_factory.mktemp("serving") / "config.toml"
-    shutil.copy(EXAMPLE_CONFIG, path)
+    shutil.copy(config_file, path)
     config = load_config(path, environ={})
     listener = socket.create_server(("127.0.0.1", 0))
     command = services.gunicorn_command(config, f"fd://{listener.fileno()}")

@@ -21,7 +21,7 @@ from bot.wechat.crypto import MessageCipher, sign
 from bot.wechat.replies import TextReply
 from bot.wechat.xml import parse
 from syndication.sandbox.pushes import message_xml, text_xml
-from tests.conftest import EXAMPLE_CONFIG, WeChat
+from tests.conftest import EXAMPLE_CONFIG, WeChat, isolated_config_text
 
 OPENID = "oFollower0000000000000000001"
 
@@ -114,7 +114,7 @@ def extra_config(config):
 def _example_raw() -> dict:
     import tomllib
 
-    return tomllib.loads(EXAMPLE_CONFIG.read_text("utf-8"))
+    return tomllib.loads(isolated_config_text(EXAMPLE_CONFIG.read_text("utf-8")))
 
 
 @pytest.fixture
