@@ -230,11 +230,9 @@ def _save_watched(
     with redis.pipeline(transaction=True) as pipe:
         pipe.watch(key)
         current = pipe.hgetall(key)
-        if (
-            not current
-            or from_hash(current).version != before.version
-            or from_hash(current).state != before.state
-        ):
+        # Any difference at all (an approval, a note) means someone else changed it since it
+        # was read: their change must not be overwritten.
+        if not current or from_hash(current) != before:
             raise ArticleError([f"文章 {before.id} 刚被别人修改过，请刷新后再试"])
         pipe.multi()
         for sha, data in blobs.items():

@@ -24,7 +24,7 @@ def create_app(
 ) -> Flask:
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
-    from syndication.admin import forecasts
+    from syndication.admin import forecasts, posts
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -37,5 +37,6 @@ def create_app(
         "uploader": uploader,
     }
     app.register_blueprint(forecasts.bp)
+    app.register_blueprint(posts.bp)
     app.register_error_handler(413, forecasts.too_large)
     return app
