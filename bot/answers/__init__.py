@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import forecast, jobs, menu
+from bot.answers import column, forecast, jobs, menu
 from bot.router import Router
 
 
@@ -12,5 +12,6 @@ def build_router() -> Router:
     router = Router(fallback=lambda incoming: menu.not_understood(incoming, entries))
     jobs.register(router)
     menu.register(router, entries)
+    column.register(router, entries)  # before the forecast: 美丽长三角 is the column, not 长三角
     forecast.register(router, entries)
     return router

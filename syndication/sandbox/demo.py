@@ -12,6 +12,8 @@ DEMO_MENU = [
     {
         "name": "更多",
         "sub_button": [
+            # A click is an event: its news reply shows up to 8 articles, a typed keyword's only 1.
+            {"type": "click", "name": "美丽长三角", "key": "COLUMN"},
             {"type": "click", "name": "使用帮助", "key": "HELP"},
             {"type": "view", "name": "生态环境部", "url": "https://www.mee.gov.cn/"},
         ],

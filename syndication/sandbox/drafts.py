@@ -108,7 +108,7 @@ def load(state: State, account: str, media_id: str) -> dict[str, Any] | None:
 
 def remove(state: State, account: str, media_id: str) -> None:
     """Take a draft out of the box (deleted, or published / mass-sent, as WeChat does)."""
-    state.redis.delete(Keys.draft(media_id))
+    state.redis.delete(Keys.draft(media_id), Keys.draft_publishing(media_id))
     state.redis.zrem(Keys.drafts(account), media_id)
 
 
@@ -132,7 +132,7 @@ def add(call: Call) -> dict:
             "update_time": int(call.now),
         },
     )
-    call.state.redis.zadd(Keys.drafts(call.acct.id), {media_id: call.now})
+    call.state.redis.zadd(Keys.drafts(call.acct.id), {media_id: call.state.newest(call.now)})
     return {"media_id": media_id}
 
 
@@ -147,7 +147,7 @@ def update(call: Call) -> dict:
     draft["articles"][index] = check_article(call, data.get("articles"), index + 1, single)
     draft["update_time"] = int(call.now)
     call.state.set_json(Keys.draft(media_id), draft)
-    call.state.redis.zadd(Keys.drafts(call.acct.id), {media_id: call.now})
+    call.state.redis.zadd(Keys.drafts(call.acct.id), {media_id: call.state.newest(call.now)})
     return ok()
 
 

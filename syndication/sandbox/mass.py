@@ -60,7 +60,8 @@ def _clientmsgid(call: Call, data: dict[str, Any]) -> str:
     seen = call.state.get_json(Keys.clientmsgid(call.acct.id, clientmsgid)) if clientmsgid else None
     if seen and call.now - seen["at"] < CLIENTMSGID_RETRY_WAIT:
         raise ApiError(45066)
-    if seen:
+    if seen:  # "返回数据中带有已存在的群发任务的 msgid" (§2.5); as seen on WeChat:
+        # {"errcode":45065,"errmsg":"clientmsgid exist","msg_id":3147494441}
         raise ApiError(45065, msg_id=seen["msg_id"])
     return clientmsgid
 

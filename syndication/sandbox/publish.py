@@ -9,7 +9,7 @@ from syndication.sandbox import drafts
 from syndication.sandbox.errors import ApiError, ok
 from syndication.sandbox.pushes import publish_job_finish_xml
 from syndication.sandbox.registry import Call, Endpoint, field_int, field_str
-from syndication.sandbox.state import Keys, State, random_id
+from syndication.sandbox.state import RETENTION, Keys, State, random_id
 
 PUBLISHING = 1
 WITH_ARTICLE = (0, 5, 6)  # success, and success later deleted / banned
@@ -24,7 +24,11 @@ def article_url(base_url: str, account: str, article_id: str, idx: int) -> str:
 def create_article(
     state: State, job: dict[str, Any], source: str, now: float, deleted: bool
 ) -> dict[str, Any]:
-    """Store the articles a publish job or mass send made public; return the record."""
+    """Store the articles a publish job or mass send made public; return the record.
+
+    Its time is when the job ended (due_at), not when the sandbox noticed: a publisher
+    reconciling an unknown submit matches update_time against its submit time (§2.8)."""
+    now = min(now, job["due_at"])
     article_id = random_id(length=44)
     items = [
         {
@@ -44,7 +48,7 @@ def create_article(
     }
     state.set_json(Keys.article(article_id), record)
     if source == "publish":
-        state.redis.zadd(Keys.articles(job["account"]), {article_id: now})
+        state.redis.zadd(Keys.articles(job["account"]), {article_id: state.newest(now)})
     return record
 
 
@@ -56,6 +60,7 @@ def submit(call: Call) -> dict:
         raise ApiError(40007)
     settings = call.state.settings(call.acct.id)
     publish_id, msg_data_id = str(call.state.next_id()), str(call.state.next_id())
+    _hold(call, media_id, publish_id)
     status = settings.publish_status
     # fail_idx names articles of this draft (from 1): an index it does not have is dropped.
     count = len(draft["articles"])
@@ -81,6 +86,20 @@ def submit(call: Call) -> dict:
     return ok(publish_id=publish_id, msg_data_id=msg_data_id)
 
 
+def _hold(call: Call, media_id: str, publish_id: str) -> None:
+    """One pending job per draft: a second submit while the first is publishing is refused.
+
+    §2.1 "上传到草稿箱中的素材被群发或发布后，该素材将从草稿箱中移除": once published the draft is
+    gone (40007), so it is never published twice. While its job is pending the sandbox keeps the
+    draft in the box (draft/get and batchget still show it; a failed job leaves it to be fixed)
+    and answers a second submit 53503 (§2.3 该草稿未通过发布检查). WeChat does not document this
+    case: our reading (docs/sandbox.md), so a publisher must not count on it."""
+    key = Keys.draft_publishing(media_id)
+    if not call.state.redis.set(key, publish_id, nx=True, ex=RETENTION):
+        pending = (call.state.redis.get(key) or b"").decode()
+        raise ApiError(53503, f"draft is already being published: publish_id {pending}")
+
+
 def settle(state: State, config: Config, publish_id: str, now: float) -> dict[str, Any] | None:
     """Finish a due job once: make its article, empty the draft, render its PUBLISHJOBFINISH."""
     job, mine = state.take_due(Keys.job(publish_id), now)
@@ -91,6 +110,8 @@ def settle(state: State, config: Config, publish_id: str, now: float) -> dict[st
         article = create_article(state, job, "publish", now, deleted=status != 0)
         article_id, urls = article["article_id"], [i["url"] for i in article["items"]]
         drafts.remove(state, job["account"], job["media_id"])
+    else:  # failed (2, 3, 4): the draft stays in the box and may be submitted again
+        state.redis.delete(Keys.draft_publishing(job["media_id"]))
     account = config.accounts[job["account"]]
     xml = publish_job_finish_xml(
         account, publish_id, status, article_id, urls, job["fail_idx"], int(now)

@@ -12,6 +12,7 @@ from redis import Redis
 PREFIX = "csj:sandbox"
 #: Records are kept this long (real seconds) after their last write; the sandbox is a dev tool.
 RETENTION = 90 * 86400
+ORDER_SLOTS = 10**6  # records a second that State.newest keeps in order
 
 
 class Keys:
@@ -54,6 +55,16 @@ class Keys:
     @staticmethod
     def draft(media_id: str) -> str:
         return f"{PREFIX}:draft:{media_id}"
+
+    @staticmethod
+    def order(second: int) -> str:
+        """Counter of records stamped within one second (State.newest)."""
+        return f"{PREFIX}:order:{second}"
+
+    @staticmethod
+    def draft_publishing(media_id: str) -> str:
+        """Set while a freepublish job of the draft is pending: the publish_id."""
+        return f"{PREFIX}:draft:{media_id}:publishing"
 
     @staticmethod
     def job(publish_id: str) -> str:
@@ -173,6 +184,15 @@ class State:
     def next_id(self) -> int:
         """A numeric id, unique across the sandbox, shaped like WeChat's (10 digits)."""
         return 2247480000 + int(self.redis.incr(Keys.SEQ))
+
+    def newest(self, at: float) -> int:
+        """A sorted-set score for `at` that lists newest first with ZREVRANGE: by the second,
+        then by arrival within it. Without it, records of the same second (a test's clock
+        stands still) come out in the order of their random ids. Exact in a double (< 2**53)."""
+        key = Keys.order(int(at))
+        arrived = int(self.redis.incr(key))
+        self.redis.expire(key, RETENTION)
+        return int(at) * ORDER_SLOTS + min(arrived, ORDER_SLOTS - 1)
 
     def schedule(self, ref: str, due: float) -> None:
         """Queue a push job ("publish:<id>", "mass:<id>") to be settled and pushed at `due`."""
