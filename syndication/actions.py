@@ -111,3 +111,25 @@ def _targets(article: Article, accounts: tuple[str, ...]) -> tuple[str, ...]:
 def publications(redis: Any, article: Article) -> dict[str, Publication]:
     """Each account's publication of an article (those that exist)."""
     return pubs.load_all(redis, article.id, article.accounts)
+
+
+def publications_dict(redis: Any, article: Article) -> dict[str, dict[str, Any]]:
+    """Each account's publication as JSON: state, reason, URL, job ids, times."""
+    return {
+        account: {
+            "state": pub.state,
+            "state_name": pub.state_name,
+            "reason": pub.reason,
+            "errcode": pub.errcode,
+            "attempts": pub.attempts,
+            "url": pub.url,
+            "publish_id": pub.publish_id,
+            "msg_id": pub.msg_id,
+            "msg_data_id": pub.msg_data_id,
+            "article_id": pub.wx_article_id,
+            "published_at": pub.published_at or None,
+            "next_at": pub.next_at or None,
+            "updated_at": pub.updated_at,
+        }
+        for account, pub in publications(redis, article).items()
+    }

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ import click
 from bot import ZONE, store
 from bot.config import Config, ConfigError, load_config
 from syndication import services
-from syndication.demo import load_demo_forecast
+from syndication.demo import load_demo_article, load_demo_forecast
 
 
 class Context:
@@ -30,8 +31,20 @@ class Context:
             try:
                 self._config = load_config(self.path)
             except ConfigError as exc:
-                raise click.ClickException(str(exc)) from None
+                raise click.ClickException(str(exc) + self._demo_hint()) from None
         return self._config
+
+    def _demo_hint(self) -> str:
+        """In a checkout without a config of its own, point at the example config (the demo)."""
+        example = "config.example.toml"
+        if os.path.exists(self.path) or not os.path.isfile(example):
+            return ""
+        if os.path.basename(self.path) == example:
+            return ""
+        return (
+            f"\nTo try the demo, use the example config: csj --config {example} COMMAND … "
+            f"(or export CSJ_CONFIG={example})"
+        )
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -86,7 +99,15 @@ def web(ctx: Context, bind: str | None) -> None:
     config = ctx.config
     bind = bind or config.web.bind
     _guard(services.require_free, "webhook", bind)
-    with services.redis_url(config) as url:
+    if config.redis.url or config.redis.sentinels:
+        # Production: become gunicorn, so a supervisor's signals (even SIGKILL) reach it and
+        # no orphaned master keeps the port.
+        os.execve(
+            sys.executable,
+            services.gunicorn_command(config, bind),
+            services.service_env(config, ""),
+        )
+    with services.redis_url(config) as url:  # development: an embedded Redis meanwhile
         process = services.start_web(config, bind, url)
         _wait_interruptible([process])
 
@@ -95,7 +116,8 @@ def web(ctx: Context, bind: str | None) -> None:
 @click.option("--bind", help="host:port for the webhook (default: [web] bind).")
 @pass_ctx
 def run(ctx: Context, bind: str | None) -> None:
-    """Run everything for development: Redis, the WeChat sandbox and the webhook."""
+    """Run everything for development: Redis, the WeChat sandbox, the webhook, a scheduler and
+    a worker."""
     config = ctx.config
     bind = bind or config.web.bind
     sandbox_bind = config.sandbox.bind
@@ -115,6 +137,9 @@ def run(ctx: Context, bind: str | None) -> None:
             raise
         click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
         click.echo(f"  health   http://{bind}/healthz")
+        processes.append(services.start_csj(config, url, "scheduler"))
+        processes.append(services.start_csj(config, url, "worker"))
+        click.echo("  publish  a scheduler and a worker (csj log, csj counts, csj post list)")
         _load_demo(config, url)
         _print_things_to_try(config, sandbox_bind)
         click.echo("Ready. Press Ctrl-C to stop.")
@@ -123,12 +148,18 @@ def run(ctx: Context, bind: str | None) -> None:
 
 
 def _load_demo(config: Config, url: str) -> None:
-    """The demo forecast, once: a store that already has a forecast keeps it."""
+    """The demo forecast and column article, once: a store that has its own keeps them."""
     redis = store.connect(config.redis, url)
     try:
         result = load_demo_forecast(config, redis, datetime.now(ZONE))
+        article = load_demo_article(config, redis, time.time())
     finally:
         redis.close()
+    if article is not None:
+        click.echo(
+            f"  demo     sample column article {article.id} queued for {len(article.accounts)}"
+            " accounts: it appears on each sandbox account page in a few seconds"
+        )
     if result is None:
         click.echo("  demo     a forecast is already stored; left as it is")
     else:
@@ -152,6 +183,9 @@ def _print_things_to_try(config: Config, sandbox_bind: str) -> None:
         f"     {prefix} chat --account {first}   (a prompt: /subscribe, /click AIR_TODAY, /help)"
     )
     click.echo(f"  3. open http://{sandbox_bind}/_sandbox/{first}/ : what followers see")
+    click.echo(
+        f"  4. {prefix} counts ; {prefix} log ; {prefix} post list   (the column, published)"
+    )
 
 
 def _guard(check: Any, *args: Any) -> None:
@@ -180,5 +214,24 @@ def _wait_interruptible(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 main.add_command(__import__("syndication.cli_forecast", fromlist=["forecast"]).forecast)
+main.add_command(__import__("syndication.cli_post", fromlist=["post"]).post)
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["sandbox"]).sandbox)
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)
+
+
+def _add_publishing_commands() -> None:
+    """The syndication processes and records; retry/cancel join the post group."""
+    from syndication import cli_post, cli_publish
+
+    for command in (
+        cli_publish.worker_command,
+        cli_publish.scheduler_command,
+        cli_publish.log_command,
+        cli_publish.counts_command,
+    ):
+        main.add_command(command)
+    cli_post.post.add_command(cli_publish.retry_command)
+    cli_post.post.add_command(cli_publish.cancel_command)
+
+
+_add_publishing_commands()

@@ -1,4 +1,5 @@
-"""Demo data for `make run`: a forecast starting today, loaded only into an empty store."""
+"""Demo data for `make run`: a forecast starting today and the sample column article, each
+loaded only into a store that has none."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from bot.forecast.demo import shift_to
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import ImportResult, import_forecast
 from bot.wechat.client import image_uploader
+from syndication import articles, review, sources
+from syndication.articles import Article
+
+DEMO_EDITOR = "demo"
 
 
 def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResult | None:
@@ -26,3 +31,12 @@ def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResul
         accounts=config.accounts.values(),
         uploader=image_uploader(config, redis),
     )
+
+
+def load_demo_article(config: Config, redis: Any, now: float) -> Article | None:
+    """Queue the sample column article for now, unless any article is stored already."""
+    if articles.list_ids(redis, limit=1):
+        return None
+    with resources.as_file(resources.files("syndication").joinpath("data")) as folder:
+        data = sources.read_markdown_file(folder / "column-sample.md")
+    return review.create(redis, config, data, DEMO_EDITOR, now)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.store import Keys, SynKeys
 from syndication import articles, results, tasks
 from syndication import publications as pubs
-from syndication.publications import Publication
+from syndication.publications import Conflict, Publication
 from syndication.steps import Context
 
 log = logging.getLogger("csj.syndication")
@@ -69,7 +69,7 @@ def intake_events(ctx: Context, now: float) -> int:
     return len(entries)
 
 
-def apply_event(ctx: Context, event: dict[str, str]) -> Publication | None:
+def apply_event(ctx: Context, event: dict[str, str], depth: int = 0) -> Publication | None:
     """Settle the publication a job-finished event is about (found by its job id or title)."""
     account = event["account"]
     mass = event["type"] == "masssendjobfinish"
@@ -81,16 +81,24 @@ def apply_event(ctx: Context, event: dict[str, str]) -> Publication | None:
             ctx, account, event.get("article_id", ""), _waiting(ctx, account)
         )
     if found is None:
-        log.info("publish event for a job csj did not make: %s %s", account, job_id)
+        log.warning("publish event for a job csj did not make: %s %s", account, job_id)
         return None
     pub, article = found
     if pub.state not in (pubs.SUBMITTED, pubs.UNCONFIRMED, pubs.DRAFTED):
+        log.info("publish event for %s:%s, already %s", pub.article, account, pub.state)
         return pub
     status = _mass_status(event) if mass else int(event["publish_status"])
     urls = json.loads(event.get("article_urls") or "[]")
     fail_idx = json.loads(event.get("fail_idx") or "[]")
     wx_id = event.get("article_id", "")
-    return results.settle(ctx, pub, article, status, urls[0] if urls else "", wx_id, fail_idx)
+    try:
+        settled = results.settle(
+            ctx, pub, article, status, urls[0] if urls else "", wx_id, fail_idx
+        )
+    except Conflict:  # a worker moved it meanwhile (it found the result itself): look again
+        return apply_event(ctx, event, depth + 1) if depth < 3 else None
+    log.info("publish event for %s:%s: %s -> %s", pub.article, account, pub.state, settled.state)
+    return settled
 
 
 def _known(ctx: Context, article_id: str, account: str) -> Any:

@@ -67,15 +67,19 @@ def run_step(ctx: Context, step: Step, pub: Publication, article: Article) -> bo
     except Conflict as conflict:
         log.info("publication moved meanwhile: %s", conflict)
     except CallFailed as failed:
-        _after_failure(ctx, pub, failed.decision, str(failed.errcode))
+        # WeChat answered: the call was not carried out, so a submit may be made again.
+        _after_failure(ctx, pub, failed.decision, str(failed.errcode), not_done=True)
     except NotSent:
-        _after_failure(ctx, pub, policy.Decision(policy.RETRY, "无法连接微信服务器"), "net")
+        decision = policy.Decision(policy.RETRY, "无法连接微信服务器")
+        _after_failure(ctx, pub, decision, "net", not_done=True)
     except OutcomeUnknown:
         _after_unknown(ctx, pub)
     return False
 
 
-def _after_failure(ctx: Context, pub: Publication, decision: policy.Decision, code: str) -> None:
+def _after_failure(
+    ctx: Context, pub: Publication, decision: policy.Decision, code: str, not_done: bool = False
+) -> None:
     """Back off, park until the quota resets, or stop: as the errcode's class says."""
     current = pubs.load(ctx.redis, pub.article, pub.account) or pub
     now = ctx.clock()
@@ -94,6 +98,8 @@ def _after_failure(ctx: Context, pub: Publication, decision: policy.Decision, co
         changes = dict(
             state=pubs.FAILED, attempts=attempts, next_at=0, errcode=code, reason=decision.reason
         )
+    if not_done and current.submit_intent_at and current.mode == "freepublish":
+        changes["submit_intent_at"] = 0.0  # the refused submit happened not at all
     _record(ctx, current, changes)
 
 

@@ -130,6 +130,12 @@ def start_sandbox(
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
+def start_csj(config: Config, url: str, *args: str) -> subprocess.Popen[bytes]:
+    """Start a `csj` subcommand (worker, scheduler) as a child process on the same config."""
+    command = [sys.executable, "-c", "from syndication.cli import main; main()", *args]
+    return subprocess.Popen(command, env=service_env(config, url), start_new_session=True)
+
+
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
     """Wait until `url` answers 200, or fail if the process dies or time runs out."""
     deadline = time.monotonic() + timeout

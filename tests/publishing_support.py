@@ -116,12 +116,10 @@ def make_engine(config, redis, clock, make_sandbox) -> Callable[..., Engine]:
             wechat=dataclasses.replace(config.wechat, api_base_url=sandbox.api, http_timeout=3.0),
         )
         ctx = Context(
-            config=cfg,
-            redis=redis,
-            client=lambda account: client_for(cfg, account, redis),
-            clock=clock,
-            recorder=Recorder(redis, clock),
+            config=cfg, redis=redis, client=None, clock=clock, recorder=Recorder(redis, clock)
         )
+        # Clients follow ctx.config, so a test may change the API's address or timeout.
+        ctx.client = lambda account: client_for(ctx.config, account, redis)
         return Engine(ctx, sandbox)
 
     return start

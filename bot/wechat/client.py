@@ -35,6 +35,25 @@ class AccountClient(WeChatClient):
         self.API_BASE_URL = api_base_url
         self.account = account
         self.redis = redis
+        self._retrying = False
+
+    def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        """One call; a token WeChat refuses (40001/40014/42001) is refreshed and retried once.
+
+        wechatpy's own retry calls itself again on every refusal: a 40001 storm would loop
+        (and fetch a token each time) for as long as it lasts.
+        """
+        if self._retrying:  # this is wechatpy's retry: a second refusal goes to the caller
+            self.auto_retry = False
+            try:
+                return super()._request(method, url_or_endpoint, **kwargs)
+            finally:
+                self.auto_retry = True
+        self._retrying = True
+        try:
+            return super()._request(method, url_or_endpoint, **kwargs)
+        finally:
+            self._retrying = False
 
     @property
     def access_token(self) -> str:
