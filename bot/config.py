@@ -334,7 +334,7 @@ def _validate_syndication(s: SyndicationConfig) -> None:
         "must be empty (API off) or at least 24 characters",
     )
     _check(0 <= s.prepare_ahead <= 86400, "syndication.prepare_ahead", "must be 0 to 86400 s")
-    _check(30 <= s.task_lease <= 3600, "syndication.task_lease", "must be 30 to 3600 seconds")
+    _check(1 <= s.task_lease <= 3600, "syndication.task_lease", "must be 1 to 3600 seconds")
     _check(
         2 <= s.scheduler_lease <= 300, "syndication.scheduler_lease", "must be 2 to 300 seconds"
     )
