@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.config import Account, Config
@@ -72,8 +72,6 @@ class Context:
 
 
 def _replace(pub: Publication, changes: dict[str, Any]) -> Publication:
-    from dataclasses import replace
-
     return replace(pub, **changes)
 
 
