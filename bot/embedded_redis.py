@@ -9,6 +9,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+import redis
+
 READY_MARKER = b"ready to accept connections"  # 6.x says "Ready to", 7.x "now ready to"
 
 
@@ -51,6 +53,18 @@ class EmbeddedRedis:
     @property
     def url(self) -> str:
         return f"unix://{self.socket_path}"
+
+    def answering(self) -> bool:
+        """True if a Redis already serves this data_dir's socket (a `csj run` that is up)."""
+        if not self.socket_path.exists():
+            return False
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1)
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+        finally:
+            client.close()
 
     def start(self) -> EmbeddedRedis:
         """Start the server; return once its log says it accepts connections (no polling)."""

@@ -50,6 +50,11 @@ def redis_url(config: Config) -> Iterator[str]:
         yield config.redis.url
         return
     server = EmbeddedRedis(Path(config.redis.data_dir), persistent=True)
+    if server.answering():
+        # `csj run` is up on this data dir: share its Redis. A second server on the same
+        # files would fight over the AOF, and remove the socket from under the first on exit.
+        yield server.url
+        return
     server.start()
     try:
         yield server.url

@@ -75,3 +75,20 @@ def test_sentinel_config_connects_to_the_master(config, sentinel):
     client = store.connect(redis_config)
     client.set("csj:test", "through sentinel")
     assert client.get("csj:test") == b"through sentinel"
+
+
+def test_a_command_shares_the_embedded_redis_of_a_running_csj(config, tmp_path):
+    """`csj counts` while `make run` is up: the demo's Redis is used, and survives the command."""
+    from syndication import services
+
+    data_dir = tmp_path / "redis"
+    shared = dataclasses.replace(
+        config, redis=dataclasses.replace(config.redis, data_dir=str(data_dir))
+    )
+    with EmbeddedRedis(data_dir, persistent=True) as running:
+        store.connect(RedisConfig(), url=running.url).set("demo", "kept")
+        with services.redis_url(shared) as url:
+            assert url == running.url
+            assert store.connect(RedisConfig(), url=url).get("demo") == b"kept"
+        assert store.connect(RedisConfig(), url=running.url).ping()  # still there afterwards
+        assert running.process.poll() is None
