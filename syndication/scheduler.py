@@ -20,6 +20,8 @@ import redis as redis_lib
 from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.config import Config
 from bot.store import SynKeys
@@ -75,6 +77,9 @@ class Leadership:
                 return
             try:
                 job.func()
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                # Redis went away: one line, not a traceback a tick; the lease stands us down.
+                log.warning("job %s: Redis unreachable (%s)", job.name, exc)
             except Exception:
                 log.exception("job %s failed", job.name)
 
