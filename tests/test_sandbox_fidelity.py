@@ -291,3 +291,16 @@ def test_a_delay_past_the_clients_timeout_still_does_the_work(config, redis, clo
     assert errcode_of(lambda: wx.freepublish.submit(media_id)) == 53503  # it is publishing
     clock.advance(DELAY)
     assert wx.freepublish.batchget(0, 20)["total_count"] == 1
+
+
+def test_a_job_being_settled_by_an_api_call_is_still_pushed(sandbox, wx, clock):
+    """The deliverer meets a job another thread has claimed but not finished settling: it must
+    push it on its next round, not drop it (found by the publishing process test: a lost push)."""
+    thumb = upload(wx)
+    media_id = wx.draft.add([article(thumb)])["media_id"]
+    publish_id = wx.freepublish.submit(media_id)["publish_id"]
+    clock.advance(sandbox.state.settings("sh").publish_delay)
+    sandbox.state.claim(Keys.job(str(publish_id)))  # an API call is settling it right now
+    assert sandbox.deliver() == []
+    ref = f"publish:{publish_id}"
+    assert sandbox.state.redis.zscore(Keys.DUE, ref) is not None  # kept for the next round

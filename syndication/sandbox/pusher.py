@@ -28,6 +28,7 @@ SETTLERS: dict[str, Callable[[State, Config, str, float], dict[str, Any] | None]
 }
 ATTEMPTS = 3  # WeChat tries a push up to three times when no answer comes
 RETRY_AFTER = 5.0
+SETTLING_RETRY = 0.2  # seconds: a job another thread is settling is pushed on the next round
 TIMEOUT = 5.0  # "五秒内收不到响应会断掉连接"
 KEEP_LOG = 100
 
@@ -66,7 +67,12 @@ def deliver_due(
             continue  # another deliverer took it
         kind, _, job_id = ref.partition(":")
         job = SETTLERS[kind](state, config, job_id, now) if kind in SETTLERS else None
-        if job is None or not job.get("settled"):
+        if job is None:
+            continue
+        if not job.get("settled"):
+            # An API call is settling it this very moment (settle_due): push it next round,
+            # or its event is lost (WeChat does push every finished job).
+            state.schedule(ref, now + SETTLING_RETRY)
             continue
         delivery = push(state, config, ref, job, now, session or requests.Session())
         deliveries.append(delivery)
