@@ -207,33 +207,16 @@ def save_change(
     now: float,
     **detail: Any,
 ) -> Article:
-    """Store a changed article if nobody changed it meanwhile (WATCH); keep DUE in step."""
+    """Store a changed article if nobody changed it since `before` was read; keep DUE in step."""
     key = SynKeys.article(before.id)
-    try:
-        _save_watched(redis, key, before, after, blobs, by, action, now, detail)
-    except WatchError:
-        raise ArticleError([f"文章 {before.id} 刚被别人修改过，请刷新后再试"]) from None
-    return after
-
-
-def _save_watched(
-    redis: Any,
-    key: str,
-    before: Article,
-    after: Article,
-    blobs: Mapping[str, bytes],
-    by: str,
-    action: str,
-    now: float,
-    detail: dict[str, Any],
-) -> None:
+    stale = ArticleError([f"文章 {before.id} 刚被别人修改过，请刷新后再试"])
     with redis.pipeline(transaction=True) as pipe:
         pipe.watch(key)
         current = pipe.hgetall(key)
         # Any difference at all (an approval, a note) means someone else changed it since it
         # was read: their change must not be overwritten.
         if not current or from_hash(current) != before:
-            raise ArticleError([f"文章 {before.id} 刚被别人修改过，请刷新后再试"])
+            raise stale
         pipe.multi()
         for sha, data in blobs.items():
             pipe.set(SynKeys.blob(sha), data, nx=True)
@@ -243,4 +226,8 @@ def _save_watched(
         else:
             pipe.zrem(SynKeys.DUE, after.id)
         audit.record_in(pipe, by, action, after.id, now, **detail)
-        pipe.execute()
+        try:
+            pipe.execute()
+        except WatchError:  # changed between our read and our write
+            raise stale from None
+    return after
