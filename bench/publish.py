@@ -107,19 +107,30 @@ class Cluster:
         stop(self.processes + self.workers)
 
 
-def start_cluster(tmp: Path, url: str, workers: int) -> Cluster:
-    """The production topology: the sandbox pushes PUBLISHJOBFINISH to the webhook."""
-    sandbox, web = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
-    path = write_config(tmp, url, sandbox, web)
+def start_cluster(tmp: Path, url: str, workers: int, sandboxes: int = 1) -> Cluster:
+    """The production topology: the sandbox pushes PUBLISHJOBFINISH to the webhook.
+
+    With several sandboxes (one state, in Redis), worker i talks to sandbox i mod N: the
+    stand-in for WeChat is one Python process per sandbox and must not be what is measured.
+    """
+    boxes = [f"127.0.0.1:{free_port()}" for _ in range(sandboxes)]
+    web = f"127.0.0.1:{free_port()}"
+    path = write_config(tmp, url, boxes[0], web)
     config = load_config(path, environ={})
-    box = start_csj(config, url, "sandbox", "--bind", sandbox)
+    box_procs = [start_csj(config, url, "sandbox", "--bind", b) for b in boxes]
     hook = start_csj(config, url, "web", "--bind", web)
-    wait_healthy(f"http://{sandbox}/_sandbox/healthz", box)
+    for bind, proc in zip(boxes, box_procs, strict=True):
+        wait_healthy(f"http://{bind}/_sandbox/healthz", proc)
     wait_healthy(f"http://{web}/healthz", hook)
-    add_delay(sandbox)
+    add_delay(boxes[0])  # faults and quotas live in the shared state
     scheduler = start_csj(config, url, "scheduler")
-    procs = [start_csj(config, url, "worker", "--threads", "4") for _ in range(workers)]
-    return Cluster(path, url, [box, scheduler, hook], procs)
+    procs = [
+        start_csj(
+            config, url, "worker", "--threads", "4", api=f"http://{boxes[i % sandboxes]}/cgi-bin/"
+        )
+        for i in range(workers)
+    ]
+    return Cluster(path, url, [*box_procs, scheduler, hook], procs)
 
 
 def add_delay(sandbox: str) -> None:
@@ -233,10 +244,10 @@ def run_due(tmp: Path, rate: float, seconds: float) -> dict:
     return row
 
 
-def run_drain(tmp: Path, count: int, workers: int) -> dict:
+def run_drain(tmp: Path, count: int, workers: int, sandboxes: int = 1) -> dict:
     """`count` articles x 4 accounts due at once; time to submit them all."""
-    with EmbeddedRedis(tmp / f"redis-drain-{workers}") as server:
-        cluster = start_cluster(tmp, server.url, workers=workers)
+    with EmbeddedRedis(tmp / f"redis-drain-{workers}-{sandboxes}") as server:
+        cluster = start_cluster(tmp, server.url, workers=workers, sandboxes=sandboxes)
         try:
             r = redis_lib.Redis.from_url(server.url)
             config = load_config(cluster.config_path, environ={})
@@ -246,13 +257,14 @@ def run_drain(tmp: Path, count: int, workers: int) -> dict:
             done = wait_submitted(r, articles.list_ids(r, limit=count), timeout=900)
             stats = [proc_stats(p.pid) for p in cluster.workers]
             cores_busy = (machine_busy() - busy) / (done - started)
-            sandbox_cpu, _ = proc_stats(cluster.processes[0].pid)
-            scheduler_cpu, _ = proc_stats(cluster.processes[1].pid)
+            sandbox_cpu = sum(proc_stats(p.pid)[0] for p in cluster.processes[:sandboxes])
+            scheduler_cpu, _ = proc_stats(cluster.processes[sandboxes].pid)
             redis_cpu, _ = proc_stats(server.process.pid)
         finally:
             cluster.stop()
     return {
         "workers": workers,
+        "sandboxes": sandboxes,
         "publications": count * 4,
         "queue_s": queued - started,
         "drain_s": done - started,
@@ -275,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
     parser.add_argument("--only", choices=["due", "drain"], help="run one measurement")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--sandboxes", type=int, default=1, help="sandbox processes (drain)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.articles = 10.0, 20
@@ -290,7 +303,9 @@ def main(argv: list[str] | None = None) -> int:
             print("due->submit:", json.dumps(results["due"]))
         if args.only == "due":
             return 0
-        results["drain"] = [run_drain(tmp, args.articles, w) for w in args.workers]
+        results["drain"] = [
+            run_drain(tmp, args.articles, w, min(args.sandboxes, w)) for w in args.workers
+        ]
         for row in results["drain"]:
             print("drain:", json.dumps(row))
     if args.out:

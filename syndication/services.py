@@ -135,10 +135,14 @@ def start_sandbox(
     return subprocess.Popen(command, env=env, start_new_session=True)
 
 
-def start_csj(config: Config, url: str, *args: str) -> subprocess.Popen[bytes]:
-    """Start a `csj` subcommand (worker, scheduler) as a child process on the same config."""
+def start_csj(config: Config, url: str, *args: str, api: str = "") -> subprocess.Popen[bytes]:
+    """Start a `csj` subcommand (worker, scheduler) as a child process on the same config;
+    `api` overrides its WeChat API base URL."""
     command = [sys.executable, "-c", "from syndication.cli import main; main()", *args]
-    return subprocess.Popen(command, env=service_env(config, url), start_new_session=True)
+    env = service_env(config, url)
+    if api:
+        env["CSJ_WECHAT__API_BASE_URL"] = api
+    return subprocess.Popen(command, env=env, start_new_session=True)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
