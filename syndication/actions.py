@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -106,6 +107,14 @@ def _targets(article: Article, accounts: tuple[str, ...]) -> tuple[str, ...]:
     if unknown:
         raise ArticleError([f"文章 {article.id} 没有发往这些账号：{'、'.join(unknown)}"])
     return accounts or article.accounts
+
+
+def progress(redis: Any, article: Article) -> str:
+    """A started article in one line for an editor: "已发布 3，失败 1（共 4 个账号）"."""
+    found = Counter(p.state for p in publications(redis, article).values())
+    order = [s for s in pubs.STATE_NAMES if found[s]]
+    parts = "，".join(f"{pubs.STATE_NAMES[s]} {found[s]}" for s in order) or "尚未开始"
+    return f"{parts}（共 {len(article.accounts)} 个账号）"
 
 
 def publications(redis: Any, article: Article) -> dict[str, Publication]:

@@ -142,17 +142,18 @@ def list_command(obj: Any, state: str | None, limit: int, as_json: bool) -> None
     """List articles, newest first."""
     with _redis(obj) as redis:
         found = review.newest(redis, state, limit)
+        started = {a.id: actions.progress(redis, a) for a in found if a.state == articles.STARTED}
     if as_json:
         click.echo(json.dumps([review.as_dict(a, obj.config) for a in found], ensure_ascii=False))
         return
     for article in found:
-        click.echo(_list_line(article, obj.config))
+        click.echo(_list_line(article, obj.config, started.get(article.id)))
     if not found:
         click.echo("没有文章")
 
 
-def _list_line(article: Article, config: Config) -> str:
-    state = STATE_NAMES.get(article.state, article.state)
+def _list_line(article: Article, config: Config, progress: str | None = None) -> str:
+    state = progress or STATE_NAMES.get(article.state, article.state)
     review_count = f"审核 {len(article.current_approvals())}/{config.syndication.approvals}"
     when = review.format_time(article.publish_at)
     return f"{article.id}\t{state}\t{review_count}\t{when}\t{article.title}"
@@ -169,13 +170,14 @@ def show(obj: Any, article_id: str, as_json: bool) -> None:
         article = articles.require(redis, article_id)
         trail = audit.entries(redis, article=article_id)
         accounts = actions.publications_dict(redis, article)
+        progress = actions.progress(redis, article) if article.state == articles.STARTED else ""
     if as_json:
         data = review.as_dict(article, obj.config, full=True)
         data["audit"] = [_entry_dict(e) for e in trail]
         data["publications"] = accounts
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    _show_fields(article, obj.config)
+    _show_fields(article, obj.config, progress)
     _show_review(article)
     _show_publications(accounts, obj.config)
     click.echo("操作记录：")
@@ -184,11 +186,11 @@ def show(obj: Any, article_id: str, as_json: bool) -> None:
         click.echo(f"  {review.format_time(entry.at)} {entry.by} {action} {_detail(entry)}")
 
 
-def _show_fields(article: Article, config: Config) -> None:
+def _show_fields(article: Article, config: Config, progress: str = "") -> None:
     click.echo(f"{article.id}《{article.title}》 第 {article.version} 版")
     if article.number:
         click.echo(f"期数：第 {article.number} 期")
-    click.echo(f"状态：{_state_line(article, config)}")
+    click.echo(f"状态：{progress or _state_line(article, config)}")
     click.echo(f"作者：{article.author}")
     click.echo(f"摘要：{article.digest}")
     click.echo(f"原文链接：{article.source_url or '（无）'}")

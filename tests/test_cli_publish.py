@@ -90,6 +90,8 @@ def test_counts(csj, published):
 def test_show_retry_and_cancel(csj, published, engine):
     shown = csj("post", "show", "A2")
     assert "sh 上海市生态环境局：失败  平台审核不通过" in shown.output
+    assert "状态：失败 1（共 1 个账号）" in shown.output
+    assert csj("post", "list").output.splitlines()[1].startswith("A1\t已发布 2（共 2 个账号）\t")
     assert (
         csj("post", "cancel", "A1", "--by", "王").output
         == "sh: 无法取消：已发布\njs: 无法取消：已发布\n"
