@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syndication import policy
+from syndication import policy, steps
 from syndication import publications as pubs
 from syndication.articles import Article
 from syndication.publications import Publication
@@ -95,11 +95,13 @@ def reconcile(ctx: Context, pub: Publication, article: Article) -> Publication:
 def _find_published(ctx: Context, pub: Publication, article: Article) -> tuple[str, str] | None:
     """(article_id, url) of a publication of this title made since the submit was tried."""
     found = ctx.call(pub, "freepublish/batchget", lambda c: c.freepublish.batchget(0, LOOKBACK, 1))
+    cover = steps.cached_cover(ctx.redis, pub.account, article.cover).get("media_id")
     for item in found.get("item", []):
         news = item.get("content", {}).get("news_item", [])
         if (
             news
             and news[0].get("title") == article.title
+            and (not cover or news[0].get("thumb_media_id", cover) == cover)  # its cover
             and float(item.get("update_time", 0)) >= pub.submit_intent_at - 5
         ):
             return str(item["article_id"]), news[0].get("url", "")

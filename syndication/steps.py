@@ -75,6 +75,11 @@ def _replace(pub: Publication, changes: dict[str, Any]) -> Publication:
     return replace(pub, **changes)
 
 
+def cached_cover(redis: Any, account: str, digest: str) -> dict[str, Any]:
+    """The account's permanent material for this cover ({media_id, url}), or {}."""
+    return _cached(redis, account, "cover", digest)
+
+
 def _cached(redis: Any, account: str, kind: str, digest: str) -> dict[str, Any]:
     raw = redis.get(SynKeys.media_cache(account, kind, digest))
     return json.loads(raw) if raw else {}
