@@ -116,3 +116,18 @@ def test_cancel_before_submit_and_retry(engine, redis, config, clock):
     engine.run()
     engine.advance(200)
     assert engine.states(article.id) == dict.fromkeys(ACCOUNTS, pubs.PUBLISHED)
+
+
+def test_the_published_page_shows_the_uploaded_body_image_and_cover(engine, redis, config, clock):
+    import requests
+
+    article = store_article(redis, config, clock(), accounts=("sh",))
+    engine.run()
+    engine.advance(200)
+    page = requests.get(engine.pub(article.id, "sh").url, timeout=5).text
+    image_url = redis.get(SynKeys.media_cache("sh", "img", article.images[0])).decode()
+    assert image_url.startswith(engine.sandbox.url) and image_url in page
+    assert "csj-blob:" not in page  # every placeholder was swapped for the account's URL
+    listing = requests.get(f"{engine.sandbox.url}/_sandbox/sh/", timeout=5).text
+    cover = json.loads(redis.get(SynKeys.media_cache("sh", "cover", article.cover)))
+    assert cover["media_id"] in listing or cover["url"] in listing
