@@ -74,6 +74,9 @@ class WebhookConfig:
 @dataclass(frozen=True)
 class AdminConfig:
     bind: str = "127.0.0.1:8081"
+    secret_key: str = secret_field()  # signs session cookies; empty: demo only (kept in Redis)
+    secure_cookies: bool = True  # session cookie only over HTTPS
+    trusted_proxies: int = 0  # proxies in front that set X-Forwarded-For (nginx: 1)
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,9 @@ def _validate(config: Config) -> None:
     _check(1 <= config.web.threads <= 1024, "web.threads", "must be between 1 and 1024")
     _check("{account}" in config.sandbox.push_url, "sandbox.push_url", "must contain {account}")
     _validate_webhook(config.webhook)
+    _validate_admin(config.admin)
     _validate_syndication(config.syndication)
+    _check(0 <= config.admin.trusted_proxies <= 5, "admin.trusted_proxies", "must be 0 to 5")
     _check(
         config.logging.level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
         "logging.level",
@@ -326,6 +331,14 @@ def _validate_webhook(w: WebhookConfig) -> None:
     _check(1 <= w.handler_threads <= 1024, "webhook.handler_threads", "must be 1 to 1024")
 
 
+def _validate_admin(a: AdminConfig) -> None:
+    _check(
+        a.secret_key == "" or len(a.secret_key) >= 32,
+        "admin.secret_key",
+        "must be empty (demo: generated and kept in Redis) or at least 32 characters",
+    )
+
+
 def _validate_syndication(s: SyndicationConfig) -> None:
     _check(0 <= s.approvals <= 5, "syndication.approvals", "must be 0 to 5")
     _check(
@@ -335,9 +348,7 @@ def _validate_syndication(s: SyndicationConfig) -> None:
     )
     _check(0 <= s.prepare_ahead <= 86400, "syndication.prepare_ahead", "must be 0 to 86400 s")
     _check(1 <= s.task_lease <= 3600, "syndication.task_lease", "must be 1 to 3600 seconds")
-    _check(
-        2 <= s.scheduler_lease <= 300, "syndication.scheduler_lease", "must be 2 to 300 seconds"
-    )
+    _check(2 <= s.scheduler_lease <= 300, "syndication.scheduler_lease", "must be 2 to 300 seconds")
     _check(0.05 <= s.tick <= 60, "syndication.tick", "must be 0.05 to 60 seconds")
     _check(1 <= s.log_retention_days <= 3650, "syndication.log_retention_days", "must be 1 to 3650")
     _check(1 <= s.max_attempts <= 50, "syndication.max_attempts", "must be 1 to 50")

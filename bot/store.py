@@ -185,3 +185,28 @@ class SynKeys:
     def column_item(account: str, article_id: str) -> str:
         """JSON {number, title, digest, url, cover_url, published_at} for the bot's news reply."""
         return f"{PREFIX}:{{syn}}:column-item:{account}:{article_id}"
+
+
+class AdminKeys:
+    """The admin app's keys: people who sign in, and sign-in throttling. The {admin} hash tag."""
+
+    TAG = f"{PREFIX}:{{admin}}"
+    #: Set of user names.
+    USERS = f"{TAG}:users"
+    #: The generated session secret when [admin] secret_key is empty (demo and tests only).
+    SECRET = f"{TAG}:secret"
+
+    @staticmethod
+    def user(name: str) -> str:
+        """Hash {name, role, password, created_at, disabled}."""
+        return f"{PREFIX}:{{admin}}:user:{name}"
+
+    @staticmethod
+    def failures(kind: str, who: str) -> str:
+        """Sorted set of failed sign-in times for a user name or client address (kind user/addr)."""
+        return f"{PREFIX}:{{admin}}:fail:{kind}:{who}"
+
+    @staticmethod
+    def locked(kind: str, who: str) -> str:
+        """Until when (epoch seconds) sign-in is refused for this user name or client address."""
+        return f"{PREFIX}:{{admin}}:locked:{kind}:{who}"

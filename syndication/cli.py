@@ -15,7 +15,12 @@ import click
 from bot import ZONE, store
 from bot.config import Config, ConfigError, load_config
 from syndication import services
-from syndication.demo import load_demo_article, load_demo_forecast
+from syndication.demo import (
+    DEMO_PASSWORD,
+    load_demo_article,
+    load_demo_forecast,
+    load_demo_users,
+)
 
 
 class Context:
@@ -116,35 +121,51 @@ def web(ctx: Context, bind: str | None) -> None:
 @click.option("--bind", help="host:port for the webhook (default: [web] bind).")
 @pass_ctx
 def run(ctx: Context, bind: str | None) -> None:
-    """Run everything for development: Redis, the WeChat sandbox, the webhook, a scheduler and
-    a worker."""
+    """Run everything for development: Redis, the WeChat sandbox, the webhook, a scheduler, a
+    worker and the admin app."""
     config = ctx.config
     bind = bind or config.web.bind
     sandbox_bind = config.sandbox.bind
     _guard(services.require_free, "webhook", bind)
     _guard(services.require_free, "sandbox", sandbox_bind)
+    _guard(services.require_free, "admin", config.admin.bind)
     click.echo("csj: starting …")
     with services.redis_url(config) as url:
         click.echo(f"  redis    {url}")
-        processes = [services.start_sandbox(config, sandbox_bind, url, webhook=bind)]
+        processes: list[subprocess.Popen[bytes]] = []
         try:
-            _guard(services.wait_healthy, f"http://{sandbox_bind}/_sandbox/healthz", processes[0])
-            click.echo(f"  sandbox  http://{sandbox_bind}/_sandbox/ (pages), /cgi-bin/ (API)")
-            processes.append(services.start_web(config, bind, url))
-            _guard(services.wait_healthy, f"http://{bind}/healthz", processes[1])
+            _start_all(config, url, bind, processes)
         except BaseException:  # a failed start, or Ctrl-C while starting: leave nothing behind
             services.stop(processes)
             raise
-        click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
-        click.echo(f"  health   http://{bind}/healthz")
-        processes.append(services.start_csj(config, url, "scheduler"))
-        processes.append(services.start_csj(config, url, "worker"))
-        click.echo("  publish  a scheduler and a worker (csj log, csj counts, csj post list)")
         _load_demo(config, url)
         _print_things_to_try(config, sandbox_bind)
         click.echo("Ready. Press Ctrl-C to stop.")
         _wait_interruptible(processes)
     click.echo("csj: stopped.")
+
+
+def _start_all(
+    config: Config, url: str, bind: str, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """Start every service in order, each healthy before the next; `processes` collects them."""
+    sandbox, admin = config.sandbox.bind, config.admin.bind
+    processes.append(services.start_sandbox(config, sandbox, url, webhook=bind))
+    _guard(services.wait_healthy, f"http://{sandbox}/_sandbox/healthz", processes[-1])
+    click.echo(f"  sandbox  http://{sandbox}/_sandbox/ (pages), /cgi-bin/ (API)")
+    processes.append(services.start_web(config, bind, url))
+    _guard(services.wait_healthy, f"http://{bind}/healthz", processes[-1])
+    click.echo(f"  webhook  http://{bind}/wechat/<account>   ({', '.join(config.accounts)})")
+    click.echo(f"  health   http://{bind}/healthz")
+    processes.append(services.start_csj(config, url, "scheduler"))
+    processes.append(services.start_csj(config, url, "worker"))
+    click.echo("  publish  a scheduler and a worker (csj log, csj counts, csj post list)")
+    processes.append(services.start_csj(config, url, "admin", "--demo", "--bind", admin))
+    _guard(services.wait_healthy, f"http://{admin}/login", processes[-1])
+    click.echo(
+        f"  admin    http://{admin}/   (sign in as demo-admin, demo-reviewer or demo-editor, "
+        f"password {DEMO_PASSWORD})"
+    )
 
 
 def _load_demo(config: Config, url: str) -> None:
@@ -153,6 +174,7 @@ def _load_demo(config: Config, url: str) -> None:
     try:
         result = load_demo_forecast(config, redis, datetime.now(ZONE))
         article = load_demo_article(config, redis, time.time())
+        load_demo_users(redis, time.time())
     finally:
         redis.close()
     if article is not None:
@@ -217,6 +239,8 @@ main.add_command(__import__("syndication.cli_forecast", fromlist=["forecast"]).f
 main.add_command(__import__("syndication.cli_post", fromlist=["post"]).post)
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["sandbox"]).sandbox)
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)
+main.add_command(__import__("syndication.cli_user", fromlist=["user"]).user)
+main.add_command(__import__("syndication.cli_admin", fromlist=["admin"]).admin)
 
 
 def _add_publishing_commands() -> None:

@@ -16,6 +16,9 @@ from syndication import articles, review, sources
 from syndication.articles import Article
 
 DEMO_EDITOR = "demo"
+#: The demo's sign-in for the admin app (`make run` only: printed, and in the README).
+DEMO_PASSWORD = "meili-changsanjiao"
+DEMO_USERS = (("demo-editor", "editor"), ("demo-reviewer", "reviewer"), ("demo-admin", "admin"))
 
 
 def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResult | None:
@@ -40,3 +43,14 @@ def load_demo_article(config: Config, redis: Any, now: float) -> Article | None:
     with resources.as_file(resources.files("syndication").joinpath("data")) as folder:
         data = sources.read_markdown_file(folder / "column-sample.md")
     return review.create(redis, config, data, DEMO_EDITOR, now)
+
+
+def load_demo_users(redis: Any, now: float) -> list[str]:
+    """An editor, a reviewer and an admin for the demo, unless any user exists already."""
+    from syndication.admin import users
+
+    if users.list_users(redis):
+        return []
+    for name, role in DEMO_USERS:
+        users.add(redis, name, role, DEMO_PASSWORD, now)
+    return [name for name, _ in DEMO_USERS]

@@ -7,14 +7,26 @@ import io
 import pytest
 
 from bot.forecast.repo import ForecastRepo
-from syndication.admin import create_app
+from syndication.admin import create_app, users
 from tests.forecast_data import SAMPLE, newer_bytes, sample_bytes
+from tests.test_admin_auth import PASSWORD, AuthActions
+from tests.test_api_posts import TOKEN, with_token
 from tests.test_forecast_media import FakeUploader
 
 
-@pytest.fixture
-def admin(config, redis, clock):
-    return create_app(config, redis=redis, clock=clock, uploader=FakeUploader()).test_client()
+@pytest.fixture(params=["session", "bearer"])
+def admin(request, config, redis, clock):
+    """A client that imports as a signed-in editor (CSRF header) or with the API's token."""
+    app = create_app(with_token(config), redis=redis, clock=clock, uploader=FakeUploader())
+    client = app.test_client()
+    if request.param == "bearer":
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+        return client
+    users.add(redis, "editor1", "editor", PASSWORD, clock())
+    auth = AuthActions(client)
+    assert auth.login().status_code == 302
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = auth.csrf()
+    return client
 
 
 def test_upload_csv_body(admin, redis):
@@ -100,3 +112,37 @@ def test_too_large_upload_is_a_json_problem_not_an_html_page(admin):
     response = admin.post("/api/forecasts", data=b"x" * (3 * 1024 * 1024), content_type="text/csv")
     assert response.status_code == 413
     assert response.json["problems"][0]["text"] == "文件：文件太大（最多 2 MB）"
+
+
+LOGIN_FIRST = "请先登录（或使用 Authorization: Bearer 令牌）"
+
+
+@pytest.mark.parametrize(
+    ("token", "headers", "status", "errors"),
+    [
+        pytest.param(TOKEN, {}, 401, [LOGIN_FIRST], id="nothing"),
+        pytest.param(TOKEN, {"Authorization": "Bearer wrong"}, 401, ["令牌不正确"], id="bad-token"),
+        pytest.param("", {"Authorization": "Bearer "}, 401, ["令牌不正确"], id="api-off"),
+        pytest.param(TOKEN, {"Authorization": "Basic x"}, 401, [LOGIN_FIRST], id="basic"),
+        pytest.param(TOKEN, {"X-CSRF-Token": "forged"}, 401, [LOGIN_FIRST], id="csrf-only"),
+    ],
+)
+def test_upload_refused_without_authentication(
+    config, redis, clock, token, headers, status, errors
+):
+    app = create_app(with_token(config, token), redis=redis, clock=clock, uploader=FakeUploader())
+    response = app.test_client().post(
+        "/api/forecasts", data=sample_bytes(), content_type="text/csv", headers=headers
+    )
+    assert (response.status_code, response.json) == (status, {"errors": errors})
+    assert ForecastRepo(redis).latest_id() is None
+
+
+def test_upload_refused_in_a_session_without_the_csrf_header(config, redis, clock):
+    app = create_app(config, redis=redis, clock=clock, uploader=FakeUploader())
+    users.add(redis, "editor1", "editor", PASSWORD, clock())
+    client = app.test_client()
+    AuthActions(client).login()
+    response = client.post("/api/forecasts", data=sample_bytes(), content_type="text/csv")
+    assert response.status_code == 400 and "CSRF" in response.json["errors"][0]
+    assert ForecastRepo(redis).latest_id() is None

@@ -265,7 +265,9 @@ def test_sizes(api, redis):
 
 
 def test_forecast_uploads_keep_their_own_limit(api):
-    response = api.post("/api/forecasts", data=b"x" * (3 * 1024 * 1024), content_type="text/csv")
+    response = api.post(
+        "/api/forecasts", data=b"x" * (3 * 1024 * 1024), content_type="text/csv", headers=AUTH
+    )
     assert response.status_code == 413 and "problems" in response.json
 
 

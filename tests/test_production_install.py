@@ -257,6 +257,25 @@ def wakes_a_due_publication(run: Running) -> None:
     _until(run, (Probe("a task from the wake job", lambda r: r.redis.xlen(SynKeys.TASKS) > 0),))
 
 
+def signs_in(run: Running) -> None:
+    """Someone added with the installed `csj user add --password-stdin` signs in to the admin."""
+    csj, _, config = run.process.args[:3]
+    url = "unix://" + run.redis.connection_pool.connection_kwargs["path"]
+    add = [csj, "--config", config, "user", "add", "checker", "--role", "admin", "--password-stdin"]
+    env = Install(Path(csj).parent.parent).env(url)
+    added = subprocess.run(add, input="a-long-password-1", env=env, capture_output=True, text=True)
+    assert added.returncode == 0, added.stderr
+    base = f"http://{run.binds['admin']}"
+    with requests.Session() as browser:
+        browser.trust_env = False
+        page = browser.get(f"{base}/login", timeout=5).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        form = {"name": "checker", "password": "a-long-password-1", "csrf_token": token}
+        browser.post(f"{base}/login?next=/users", data=form, timeout=5)
+        people = browser.get(f"{base}/users", timeout=5, allow_redirects=False)
+    assert people.status_code == 200 and "checker" in people.text, people.text
+
+
 # -- the table --------------------------------------------------------------------------------
 
 
@@ -285,9 +304,9 @@ SERVICES = (
     ),
     Service(("worker",), (reads_tasks(),), takes_a_task),
     Service(("scheduler",), (leads(),), wakes_a_due_publication),
-    # Add `csj admin` here when it lands (its health URL, one page or API call), and any other
-    # command that runs until stopped: test_every_long_running_command_is_started_here fails
-    # until it has a row.
+    Service(("admin", "--bind", "{admin}", "--demo"), (health("http://{admin}/login"),), signs_in),
+    # Add any other command that runs until stopped here: test_every_long_running_command_is_
+    # started_here fails until it has a row.
 )
 #: Commands that do one thing and exit (DESIGN.md's list): not started here.
 ONE_SHOT = {

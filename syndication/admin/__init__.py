@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.config import Config, load_config
 from bot.forecast.media import Uploader
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # a week's forecast for 41 cities is ~20 KB
+SESSION_HOURS = 12
 
 
 def create_app(
@@ -24,19 +26,35 @@ def create_app(
 ) -> Flask:
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
-    from syndication.admin import forecasts, posts
+    from syndication.admin import auth, forecasts, posts
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
+    if redis is None:
+        redis = store.connect(config.redis)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        SECRET_KEY=config.admin.secret_key or None,  # None: auth.Sessions takes Redis's
+        SESSION_COOKIE_NAME="csj_admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.admin.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=SESSION_HOURS * 3600,
+    )
+    app.session_interface = auth.Sessions()
     app.extensions["csj_admin"] = {
         "config": config,
-        "redis": redis if redis is not None else store.connect(config.redis),
+        "redis": redis,
         "clock": clock or time.time,
         "uploader": uploader,
     }
+    app.register_blueprint(auth.bp)
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
     app.register_error_handler(413, forecasts.too_large)
+    if config.admin.trusted_proxies:
+        # The client's address (sign-in throttling, the audit) from the proxies' header.
+        n = config.admin.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app

@@ -12,6 +12,7 @@ from bot import ZONE
 from bot.forecast.importer import ImportRejected
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import import_forecast, summary
+from syndication.admin import auth
 
 bp = Blueprint("forecasts", __name__, url_prefix="/api/forecasts")
 
@@ -22,6 +23,12 @@ def _ext() -> dict[str, Any]:
 
 def _json(data: Any, status: int) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status, mimetype="application/json")
+
+
+@bp.before_request
+def _guard() -> Response | None:
+    """A signed-in session (with X-CSRF-Token) or the API's bearer token."""
+    return auth.api_guard()
 
 
 @bp.post("")
