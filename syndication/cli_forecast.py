@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bot import ZONE, store
+from bot import ZONE
 from bot.forecast import card
 from bot.forecast.fonts import FontError
 from bot.forecast.importer import ImportRejected, read_forecast
@@ -22,16 +20,9 @@ from bot.wechat.client import image_uploader
 from syndication import services
 
 
-@contextmanager
-def _redis(obj: Any) -> Iterator[Any]:
-    """The configured Redis (or an embedded one for the command's duration)."""
-    config = obj.config
-    with services.redis_url(config) as url:
-        client = store.connect(config.redis, url)
-        try:
-            yield client
-        finally:
-            client.close()
+def _redis(obj: Any) -> Any:
+    """The configured Redis (or the embedded one) for the command's duration."""
+    return services.redis_client(obj.config)
 
 
 @click.group("forecast")

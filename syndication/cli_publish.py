@@ -7,15 +7,13 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
 import click
 
-from bot import ZONE, logs, store
+from bot import ZONE, logs
 from bot.config import Config
 from syndication import actions, records, runtime, services
 from syndication.articles import ArticleError
@@ -23,15 +21,9 @@ from syndication.scheduler import main as scheduler_main
 from syndication.worker import Worker
 
 
-@contextmanager
-def process_redis(config: Config) -> Iterator[Any]:
-    """Redis for a long-running process or a command (embedded when none is configured)."""
-    with services.redis_url(config) as url:
-        client = store.connect(runtime.process_redis_config(config), url)
-        try:
-            yield client
-        finally:
-            client.close()
+def process_redis(config: Config) -> Any:
+    """Redis for a long-running process or a command: patient with blocking stream reads."""
+    return services.redis_client(config, runtime.process_redis_config(config))
 
 
 @click.command("worker")

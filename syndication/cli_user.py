@@ -5,13 +5,10 @@ from __future__ import annotations
 import getpass
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from bot import store
 from syndication import audit, services
 from syndication.admin import users
 from syndication.admin.users import UserError
@@ -23,15 +20,9 @@ BY = click.option(
 )
 
 
-@contextmanager
-def _redis(obj: Any) -> Iterator[Any]:
-    """The configured Redis (or an embedded one for the command's duration)."""
-    with services.redis_url(obj.config) as url:
-        client = store.connect(obj.config.redis, url)
-        try:
-            yield client
-        finally:
-            client.close()
+def _redis(obj: Any) -> Any:
+    """The configured Redis (or the embedded one) for the command's duration."""
+    return services.redis_client(obj.config)
 
 
 def _by(by: str | None) -> str:

@@ -13,8 +13,10 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from bot.config import Config
+from bot import store
+from bot.config import Config, RedisConfig
 from bot.embedded_redis import EmbeddedRedis
 
 
@@ -60,6 +62,17 @@ def redis_url(config: Config) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@contextmanager
+def redis_client(config: Config, redis_config: RedisConfig | None = None) -> Iterator[Any]:
+    """A Redis client for a command's duration (sharing or starting the embedded Redis)."""
+    with redis_url(config) as url:
+        client = store.connect(redis_config or config.redis, url)
+        try:
+            yield client
+        finally:
+            client.close()
 
 
 def gunicorn_command(config: Config, bind: str) -> list[str]:
