@@ -34,6 +34,15 @@ bp = Blueprint("auth", __name__)
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 WRONG = "用户名或密码不正确"
+#: The pages in the header: (path, label, roles that see it; empty: everyone signed in).
+NAV_ITEMS = (
+    ("/", "首页", ()),
+    ("/articles", "文章", ()),
+    ("/log", "同步日志", ()),
+    ("/forecasts", "预报", ()),
+    ("/accounts", "账号", ("admin",)),
+    ("/users", "用户", ("admin",)),
+)
 
 
 def _ext() -> dict[str, Any]:
@@ -235,4 +244,5 @@ def _template_names() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "role_names": users.ROLE_NAMES,
         "state_names": STATE_NAMES,
+        "nav_items": NAV_ITEMS,
     }
