@@ -127,6 +127,9 @@ class SynKeys:
     LEADER = f"{TAG}:leader"
     #: Last stream id of publish events (Keys.PUBLISH_EVENTS) the scheduler has read.
     EVENTS_CURSOR = f"{TAG}:events-cursor"
+    #: Hash: "YYYY-MM-DD|title" -> article id of each back-catalogue article (csj post
+    #: import-history), so importing the same file again finds what it stored.
+    HISTORY = f"{TAG}:history"
 
     @staticmethod
     def article(article_id: str) -> str:
@@ -185,6 +188,62 @@ class SynKeys:
     def column_item(account: str, article_id: str) -> str:
         """JSON {number, title, digest, url, cover_url, published_at} for the bot's news reply."""
         return f"{PREFIX}:{{syn}}:column-item:{account}:{article_id}"
+
+
+class ReadKeys:
+    """Reading and follower figures pulled from WeChat's datacube (syndication.reads).
+
+    The {reads} hash tag: written by the daily pull, read by `csj counts --reads` and the
+    dashboard; never in a script with syndication's keys. Days are YYYY-MM-DD (Beijing time).
+    """
+
+    TAG = f"{PREFIX}:{{reads}}"
+
+    @staticmethod
+    def fetched(account: str) -> str:
+        """Hash: "<endpoint>:<day>" -> when it was fetched (getarticletotaldetail: the publish
+        day -> the last day its figures were asked through). Present means: do not ask again."""
+        return f"{PREFIX}:{{reads}}:fetched:{account}"
+
+    @staticmethod
+    def raw(account: str, endpoint: str) -> str:
+        """Hash: "<begin>:<end>[@<through>]" -> WeChat's answer as it came (JSON text)."""
+        return f"{PREFIX}:{{reads}}:raw:{account}:{endpoint}"
+
+    @staticmethod
+    def day_readers(account: str, day: str) -> str:
+        """Hash: msgid -> read_user on that day (getarticleread)."""
+        return f"{PREFIX}:{{reads}}:day:{account}:{day}"
+
+    @staticmethod
+    def totals(account: str, msgid: str) -> str:
+        """Hash: stat_date -> JSON totals from the publish day to it (getarticletotaldetail)."""
+        return f"{PREFIX}:{{reads}}:totals:{account}:{msgid}"
+
+    @staticmethod
+    def msgids(account: str) -> str:
+        """Hash: msgid -> column article id, for articles matched by URL or title."""
+        return f"{PREFIX}:{{reads}}:msgids:{account}"
+
+    @staticmethod
+    def followers(account: str) -> str:
+        """Hash: day -> cumulate_user, followers at the end of the day (getusercumulate)."""
+        return f"{PREFIX}:{{reads}}:followers:{account}"
+
+    @staticmethod
+    def follower_changes(account: str) -> str:
+        """Hash: day -> JSON {new_user, cancel_user, by_source} (getusersummary)."""
+        return f"{PREFIX}:{{reads}}:follower-changes:{account}"
+
+    @staticmethod
+    def parked(account: str) -> str:
+        """Until when (epoch s, Beijing midnight) no datacube call is made: WeChat said 45009."""
+        return f"{PREFIX}:{{reads}}:parked:{account}"
+
+    @staticmethod
+    def lock(account: str) -> str:
+        """Held while one process pulls the account's figures: a second scheduler waits."""
+        return f"{PREFIX}:{{reads}}:lock:{account}"
 
 
 class AdminKeys:

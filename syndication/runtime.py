@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.wechat.client import client_for
-from syndication import dispatch
+from syndication import datacube, dispatch
 from syndication.calls import Recorder
 from syndication.scheduler import Job
 from syndication.steps import Context
@@ -48,4 +48,6 @@ def scheduler_jobs(ctx: Context) -> list[Job]:
         Job.every("wake", lambda: dispatch.wake(ctx, now()), tick),
         Job.every("publish-events", lambda: dispatch.intake_events(ctx, now()), 1.0),
         Job.cron("trim-log", lambda: dispatch.trim_log(ctx, now()), hour=3, minute=17),
+        # Yesterday's figures are ready after 08:00; later runs pick up a day not ready before.
+        Job.cron("reads", lambda: datacube.daily(ctx, now()), hour="8-23", minute=20),
     ]

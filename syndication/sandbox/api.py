@@ -72,7 +72,7 @@ def create_app(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Flask:
     """Build the sandbox app on a Redis client; `clock` is the sandbox's time (fake in tests)."""
-    from syndication.sandbox import control, pages
+    from syndication.sandbox import control, datacube, pages
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
@@ -81,6 +81,7 @@ def create_app(
         config, State(redis, settings or settings_from(config)), clock, sleep
     )
     app.add_url_rule("/cgi-bin/<path:path>", "cgi", cgi, methods=["GET", "POST"])
+    app.add_url_rule("/datacube/<name>", "datacube", datacube.view, methods=["GET", "POST"])
     app.register_error_handler(
         413, lambda error: json_response(ApiError(45001, "body too large").body())
     )

@@ -75,6 +75,9 @@ ERRMSG = {
     53504: "需前往公众平台官网使用草稿",
     53505: "请手动保存成功后再发表",
     53600: "Article ID 无效",
+    61500: "date format error",
+    61501: "date range error",
+    61503: "data not ready",
     76021: "cgi_path not found, please check",
     89503: "此次调用需要管理员确认，请耐心等候",
 }

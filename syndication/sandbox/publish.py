@@ -42,6 +42,7 @@ def create_article(
         "article_id": article_id,
         "account": job["account"],
         "source": source,
+        "msg_data_id": str(job.get("msg_data_id", "")),  # datacube's msgid is <this>_<idx>
         "items": items,
         "create_time": int(now),
         "update_time": int(now),

@@ -1,0 +1,161 @@
+"""Issue 10: reading figures pulled daily from the sandbox's datacube over HTTP, on a fake clock."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot import ZONE
+from bot.store import ReadKeys
+from syndication import datacube, reads, records, review, runtime
+from syndication import publications as pubs
+from syndication.sandbox import figures
+from tests.test_publishing_sample import ACCOUNTS, sample_input
+
+PUBLISHED_ON = date(2026, 11, 24)  # conftest's NOW, 08:00 Beijing time
+DAY = 86400
+
+
+def at(day: date, hour: int = 9, minute: int = 20) -> float:
+    """Epoch seconds of a Beijing time."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE).timestamp()
+
+
+@pytest.fixture
+def published(engine, redis, config, clock):
+    """The sample article published once on each of the four accounts (on 2026-11-24)."""
+    article = review.create(redis, config, sample_input(), "编辑小王", clock())
+    engine.run()
+    engine.advance(200)
+    assert engine.states(article.id) == dict.fromkeys(ACCOUNTS, pubs.PUBLISHED)
+    return article
+
+
+def msgid_of(engine, article, account: str) -> str:
+    pub = engine.pub(article.id, account)
+    assert pub.msg_data_id, "the submit's msg_data_id is what datacube rows are matched by"
+    return f"{pub.msg_data_id}_1"
+
+
+def datacube_calls(redis) -> list[tuple[str, str]]:
+    return [
+        (e.account, e.step) for e in records.log_entries(redis) if e.step.startswith("datacube/")
+    ]
+
+
+def reads_state(redis) -> dict[bytes, object]:
+    """Every {reads} key with its value: to prove a re-run changes nothing."""
+    out: dict[bytes, object] = {}
+    for key in sorted(redis.scan_iter(match=f"{ReadKeys.TAG}:*")):
+        out[key] = redis.hgetall(key) if redis.type(key) == b"hash" else redis.get(key)
+    return out
+
+
+def test_a_week_of_daily_pulls_matches_the_sandbox(engine, published, redis, config, clock):
+    ctx = engine.ctx
+    for n in range(1, 8):
+        clock.now = at(PUBLISHED_ON + timedelta(days=n))
+        report = datacube.daily(ctx, clock())
+        assert report.not_ready == [] and report.failed == [] and report.calls > 0
+
+    last = PUBLISHED_ON + timedelta(days=6)
+    for account in ACCOUNTS:
+        msgid = msgid_of(engine, published, account)
+        # Cumulative readers and shares: the sandbox's own, for every day since publishing.
+        totals = redis.hgetall(ReadKeys.totals(account, msgid))
+        assert len(totals) == 7
+        for offset in range(7):
+            stat = PUBLISHED_ON + timedelta(days=offset)
+            stored = json.loads(totals[stat.isoformat().encode()])
+            assert (stored["read_user"], stored["share_user"]) == figures.totals_until(
+                msgid, PUBLISHED_ON, stat
+            )
+        summary = reads.latest_totals(redis, account, msgid)
+        assert summary.stat_date == last.isoformat()
+        assert summary.readers == figures.totals_until(msgid, PUBLISHED_ON, last)[0]
+        # Daily readers, and followers, day by day.
+        daily = reads.daily_readers(redis, config, PUBLISHED_ON, last)[account]
+        assert daily == {
+            (PUBLISHED_ON + timedelta(days=i)).isoformat(): figures.readers_on(
+                msgid, PUBLISHED_ON, PUBLISHED_ON + timedelta(days=i)
+            )
+            for i in range(7)
+        }
+        appid = config.accounts[account].appid
+        followers = redis.hgetall(ReadKeys.followers(account))
+        assert int(followers[last.isoformat().encode()]) == figures.followers_on(appid, last)
+
+    # Pulled once each: the first run fills the past week, every later run adds one day.
+    calls = datacube_calls(redis)
+    for account in ACCOUNTS:
+        mine = [step for a, step in calls if a == account]
+        assert mine.count("datacube/getarticleread") == 7 + 6
+        assert mine.count("datacube/getusercumulate") == 1 + 6  # 7 days fit one call
+        assert mine.count("datacube/getusersummary") == 1 + 6
+        assert mine.count("datacube/getarticletotaldetail") == 7  # one publish day, once a day
+
+    # The raw answers are kept as WeChat sent them.
+    raw = redis.hgetall(ReadKeys.raw("sh", "getusercumulate"))
+    answer = json.loads(raw[f"{last}:{last}".encode()])
+    assert answer["list"][0]["cumulate_user"] == figures.followers_on(
+        config.accounts["sh"].appid, last
+    )
+
+
+def test_rerunning_a_day_or_a_second_scheduler_changes_nothing(engine, published, redis, clock):
+    clock.now = at(PUBLISHED_ON + timedelta(days=1))
+    datacube.daily(engine.ctx, clock())
+    before, calls = reads_state(redis), len(datacube_calls(redis))
+    clock.advance(3600)  # the next hourly run, and a second scheduler in the same minute
+    again = datacube.daily(engine.ctx, clock())
+    datacube.pull(engine.ctx, [PUBLISHED_ON], clock())  # a back-fill of a day already there
+    assert again.calls == 0
+    assert len(datacube_calls(redis)) == calls
+    assert reads_state(redis) == before
+
+
+def test_a_day_not_ready_is_fetched_later(engine, published, redis, config, clock):
+    ctx = engine.ctx
+    clock.now = at(PUBLISHED_ON + timedelta(days=1), hour=7, minute=30)
+    assert datacube.daily(ctx, clock()).calls == 0  # the job waits for 08:00 by itself
+    early = datacube.pull(ctx, [PUBLISHED_ON], clock())  # a back-fill asked too early
+    assert early.calls == 0 and len(early.not_ready) == 4 * 4  # four endpoints, four accounts
+    errors = [e for e in records.log_entries(redis) if e.step.startswith("datacube/")]
+    assert errors and {e.errcode for e in errors} == {datacube.NOT_READY}
+    assert reads.daily_readers(redis, config, PUBLISHED_ON, PUBLISHED_ON)["sh"] == {}
+
+    clock.now = at(PUBLISHED_ON + timedelta(days=1))
+    later = datacube.daily(ctx, clock())
+    assert later.not_ready == [] and later.failed == []
+    msgid = msgid_of(engine, published, "sh")
+    assert reads.daily_readers(redis, config, PUBLISHED_ON, PUBLISHED_ON)["sh"] == {
+        PUBLISHED_ON.isoformat(): figures.readers_on(msgid, PUBLISHED_ON, PUBLISHED_ON)
+    }
+
+
+def test_quota_used_parks_the_account_until_midnight(engine, published, redis, clock):
+    engine.sandbox.control(
+        "faults",
+        {
+            "kind": "errcode",
+            "errcode": 45009,
+            "endpoint": "datacube/getusercumulate",
+            "account": "js",
+        },
+    )
+    clock.now = at(PUBLISHED_ON + timedelta(days=1))
+    report = datacube.daily(engine.ctx, clock())
+    assert report.parked == ["js"]
+    calls = len(datacube_calls(redis))
+    assert datacube.daily(engine.ctx, clock() + 3600).parked == ["js"]
+    assert len(datacube_calls(redis)) == calls  # parked: no call at all
+    clock.now = at(PUBLISHED_ON + timedelta(days=2), hour=8, minute=20)
+    assert datacube.daily(engine.ctx, clock()).parked == []
+    assert reads.latest_totals(redis, "js", msgid_of(engine, published, "js")).readers
+
+
+def test_the_scheduler_runs_the_pull_after_eight(engine):
+    jobs = {job.name: job for job in runtime.scheduler_jobs(engine.ctx)}
+    assert jobs["reads"].trigger_kwargs == {"trigger": "cron", "hour": "8-23", "minute": 20}
