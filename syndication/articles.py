@@ -24,11 +24,13 @@ AWAITING = "awaiting_approval"  # needs approvals before it may go out
 SCHEDULED = "scheduled"  # approved; waits for its time (or goes now)
 STARTED = "started"  # the engine has created its publications; no more edits
 CANCELLED = "cancelled"
+HISTORY = "history"  # published before csj, imported (csj post import-history); never edited
 STATE_NAMES = {
     AWAITING: "待审核",
     SCHEDULED: "已排期",
     STARTED: "发布中/已发布",
     CANCELLED: "已取消",
+    HISTORY: "往期（已导入）",
 }
 EDITABLE = (AWAITING, SCHEDULED)
 

@@ -256,6 +256,10 @@ def _add_publishing_commands() -> None:
         main.add_command(command)
     cli_post.post.add_command(cli_publish.retry_command)
     cli_post.post.add_command(cli_publish.cancel_command)
+    from syndication import cli_reads
+
+    cli_post.post.add_command(cli_reads.import_history_command)
+    main.add_command(cli_reads.reads_group)
 
 
 _add_publishing_commands()

@@ -147,9 +147,16 @@ def _time(at: float) -> str:
     help="Per-day figures for this many days up to today.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--reads", is_flag=True, help="Readers and shares per article and account instead.")
 @click.pass_obj
-def counts_command(obj: Any, days: int, as_json: bool) -> None:
+def counts_command(obj: Any, days: int, as_json: bool, reads: bool) -> None:
     """The column's running totals per account, the newest articles' outcomes, per day."""
+    if reads:
+        from syndication.cli_reads import print_reads
+
+        with process_redis(obj.config) as redis:
+            print_reads(redis, obj.config, as_json)
+        return
     today = datetime.now(ZONE).date()
     day_list = [(today - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
     with process_redis(obj.config) as redis:

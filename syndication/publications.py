@@ -206,10 +206,15 @@ return 1
 """
 
 
+def as_mapping(pub: Publication) -> dict[str, str]:
+    """Every field as text, for HSET."""
+    return {name: _text(getattr(pub, name)) for name in _TYPES}
+
+
 def create(redis: Any, article: str, account: str, mode: str, now: float) -> bool:
     """Create the publication in state queued, due now; False if it already exists."""
     pub = Publication(article, account, mode, created_at=now, updated_at=now, next_at=now)
-    flat = [item for name in _TYPES for item in (name, _text(getattr(pub, name)))]
+    flat = [item for pair in as_mapping(pub).items() for item in pair]
     created = redis.eval(
         _CREATE,
         2,
