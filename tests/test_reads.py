@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
+from wechatpy.exceptions import WeChatClientException
 
 from bot import ZONE
-from bot.store import ReadKeys
+from bot.store import ReadKeys, SynKeys
 from syndication import datacube, reads, records, review, runtime
 from syndication import publications as pubs
+from syndication.cli import main
+from syndication.sandbox import datacube as sandbox_datacube
 from syndication.sandbox import figures
 from tests.test_publishing_sample import ACCOUNTS, sample_input
 
@@ -159,3 +164,86 @@ def test_quota_used_parks_the_account_until_midnight(engine, published, redis, c
 def test_the_scheduler_runs_the_pull_after_eight(engine):
     jobs = {job.name: job for job in runtime.scheduler_jobs(engine.ctx)}
     assert jobs["reads"].trigger_kwargs == {"trigger": "cron", "hour": "8-23", "minute": 20}
+
+
+@pytest.fixture
+def csj(config_file, redis_server, engine):
+    """The CLI, its WeChat API the engine's sandbox."""
+
+    def run(*args: str):
+        env = {"CSJ_REDIS__URL": redis_server.url, "CSJ_WECHAT__API_BASE_URL": engine.sandbox.api}
+        return CliRunner().invoke(main, ["--config", str(config_file), *args], env=env)
+
+    return run
+
+
+def test_counts_reads_shows_readers_and_shares_per_article_and_account(
+    csj, engine, published, redis, config, clock
+):
+    clock.now = at(PUBLISHED_ON + timedelta(days=3))
+    datacube.daily(engine.ctx, clock())
+    stat = PUBLISHED_ON + timedelta(days=2)  # yesterday: the newest day WeChat reports
+    output = csj("counts", "--reads").output
+    assert output.startswith(f"第1期 {PUBLISHED_ON} {published.title}\n")
+    expected = {
+        a: figures.totals_until(msgid_of(engine, published, a), PUBLISHED_ON, stat)
+        for a in ACCOUNTS
+    }
+    for account, (readers, shares) in expected.items():
+        assert f"  {account:<6} 阅读 {readers} 人，分享 {shares} 人（截至 {stat}）" in output
+    total = sum(r for r, _ in expected.values())
+    assert f"  全部   阅读 {total} 人" in output
+    data = json.loads(csj("counts", "--reads", "--json").output)
+    assert data["articles"][0]["readers"] == total
+    assert data["totals"]["sh"]["readers"] == expected["sh"][0]
+
+
+def test_backfill_fetches_a_range_once(csj, engine, published, redis, clock):
+    clock.now = time.time()  # the CLI reads the real clock: the sandbox lives by it here
+    first, last = PUBLISHED_ON, PUBLISHED_ON + timedelta(days=2)
+    result = csj("reads", "backfill", "--from", str(first), "--to", str(last))
+    assert result.exit_code == 0, result.output
+    calls = datacube_calls(redis)
+    assert calls.count(("sh", "datacube/getarticleread")) == 3
+    assert calls.count(("sh", "datacube/getusercumulate")) == 1
+    again = csj("reads", "backfill", "--from", str(first), "--to", str(last))
+    assert again.output.startswith("调用 0 次") and len(datacube_calls(redis)) == len(calls)
+    assert "is not a date" in csj("reads", "backfill", "--from", "11/24").output
+
+
+def test_an_article_without_its_msg_data_id_is_matched_by_url(
+    engine, published, redis, config, clock
+):
+    redis.hset(SynKeys.publication(published.id, "zj"), "msg_data_id", "")  # reconciled, say
+    clock.now = at(PUBLISHED_ON + timedelta(days=2))
+    datacube.daily(engine.ctx, clock())
+    entry = next(e for e in reads.column_entries(redis, "zj") if e.article == published.id)
+    sandbox_msgid = next(p.msgid for p in sandbox_datacube.published(engine.sandbox.state, "zj"))
+    assert entry.msgid == sandbox_msgid
+    assert (
+        reads.latest_totals(redis, "zj", entry.msgid).readers
+        == figures.totals_until(sandbox_msgid, PUBLISHED_ON, PUBLISHED_ON + timedelta(days=1))[0]
+    )
+
+
+def test_the_sandbox_keeps_the_date_rules(engine, published, clock):
+    clock.now = at(PUBLISHED_ON + timedelta(days=1), hour=7)
+    client = engine.ctx.client(engine.ctx.config.accounts["sh"])
+    url = datacube.datacube_url(engine.ctx.config.wechat.api_base_url, "getusercumulate")
+
+    def errcode(begin: str, end: str, name: str = "getusercumulate") -> int:
+        body = {"begin_date": begin, "end_date": end}
+        target = url.replace("getusercumulate", name)
+        try:
+            client.post(target, data=body)
+        except WeChatClientException as exc:
+            return int(exc.errcode)
+        return 0
+
+    assert errcode("2026-11-24", "2026-11-24") == 61503  # yesterday, before 08:00
+    assert errcode("2026-11-23", "2026-11-23") == 0
+    assert errcode("2026-11-25", "2026-11-25") == 61501  # today
+    assert errcode("2026-11-10", "2026-11-17") == 61501  # 8 days
+    assert errcode("2026-11-22", "2026-11-23", "getarticleread") == 61501  # 1 day at most
+    assert errcode("2026/11/23", "2026-11-23") == 61500
+    assert errcode("2026-11-23", "2026-11-22") == 61501
