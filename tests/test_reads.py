@@ -247,3 +247,17 @@ def test_the_sandbox_keeps_the_date_rules(engine, published, clock):
     assert errcode("2026-11-22", "2026-11-23", "getarticleread") == 61501  # 1 day at most
     assert errcode("2026/11/23", "2026-11-23") == 61500
     assert errcode("2026-11-23", "2026-11-22") == 61501
+
+
+def test_an_answer_lost_on_the_way_is_asked_again_next_run(engine, published, redis, clock):
+    engine.sandbox.control(
+        "faults", {"kind": "drop", "endpoint": "datacube/getarticleread", "account": "ah"}
+    )
+    clock.now = at(PUBLISHED_ON + timedelta(days=1))
+    first = datacube.daily(engine.ctx, clock())
+    assert len(first.failed) == 1 and first.failed[0].startswith("ah getarticleread")
+    clock.advance(3600)
+    second = datacube.daily(engine.ctx, clock())
+    assert second.calls == 1 and second.failed == []
+    calls = datacube_calls(redis)
+    assert calls.count(("ah", "datacube/getarticleread")) == 7 + 1

@@ -176,11 +176,14 @@ def view(name: str) -> Response:
         if api.request.method != "POST":
             raise ApiError(43002)
         call.account = tokens.check_token(call, call.args.get("access_token", ""))
-        early, _ = api._apply_faults(box, call.account, f"datacube/{name}")
+        early, drop = api._apply_faults(box, call.account, f"datacube/{name}")
         if early is not None:
             return early
         quotas.count(box.state, call.account.id, f"/datacube/{name}", call.day)
         result = handler(call, dates(call, SPANS[name]))  # WeChat's answer has no errcode here
     except ApiError as error:
-        result = error.body()
-    return api.json_response(result)
+        result, drop = error.body(), False
+    response = api.json_response(result)
+    if drop:
+        api._drop_connection(f"datacube/{name}")
+    return response
