@@ -111,6 +111,8 @@ def print_reads(redis: Any, config: Config, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(_reads_json(summaries, totals), ensure_ascii=False, indent=1))
         return
+    if not summaries:
+        click.echo("专栏还没有已发布的文章")
     for summary in summaries:
         click.echo(f"第{summary.number}期 {summary.day} {summary.title}")
         for account, figures in summary.accounts.items():

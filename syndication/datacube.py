@@ -21,7 +21,7 @@ from bot import ZONE
 from bot.store import ReadKeys
 from syndication import reads
 from syndication.calls import CallFailed, NotSent, OutcomeUnknown, Where
-from syndication.datacube_rows import save
+from syndication.datacube_rows import Request, save
 from syndication.reads import ColumnEntry
 from syndication.steps import Context
 
@@ -109,22 +109,6 @@ def _pull_account(ctx: Context, account: str, days: list[date], now: float, repo
         _fetch(ctx, Request(account, "getarticleread", [day]), entries, now, report)
     for request in _totals_due(ctx.redis, account, days, entries):
         _fetch(ctx, request, entries, now, report)
-
-
-@dataclass(frozen=True)
-class Request:
-    """One datacube call: an endpoint, an account and its consecutive days."""
-
-    account: str
-    endpoint: str
-    days: list[date]
-    through: date | None = None  # getarticletotaldetail: figures wanted up to this day
-    article: str = ""  # for the log: the column article it is about
-
-    @property
-    def label(self) -> str:
-        span = f"{self.days[0]}:{self.days[-1]}"
-        return span + (f"@{self.through}" if self.through else "")
 
 
 def _missing(redis: Any, account: str, endpoint: str, days: list[date]) -> list[date]:

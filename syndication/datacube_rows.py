@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.store import ReadKeys
@@ -25,8 +27,24 @@ TOTAL_FIELDS = (
 )
 
 
+@dataclass(frozen=True)
+class Request:
+    """One datacube call: an endpoint, an account and its consecutive days."""
+
+    account: str
+    endpoint: str
+    days: list[date]
+    through: date | None = None  # getarticletotaldetail: figures wanted up to this day
+    article: str = ""  # for the log: the column article it is about
+
+    @property
+    def label(self) -> str:
+        span = f"{self.days[0]}:{self.days[-1]}"
+        return span + (f"@{self.through}" if self.through else "")
+
+
 def save(
-    redis: Any, request: Any, answer: dict[str, Any], entries: list[ColumnEntry], now: float
+    redis: Any, request: Request, answer: dict[str, Any], entries: list[ColumnEntry], now: float
 ) -> None:
     """Store one answer; mark its days fetched unless WeChat says the data is delayed."""
     rows = answer.get("list") or []
@@ -49,14 +67,16 @@ def save(
     pipe.execute()
 
 
-def _article_read(pipe: Any, account: str, rows: list[dict], request: Any, entries: Any) -> None:
+def _article_read(
+    pipe: Any, account: str, rows: list[dict], request: Request, entries: Any
+) -> None:
     for row in rows:
         readers = int(row.get("detail", {}).get("read_user", 0))
         pipe.hset(ReadKeys.day_readers(account, row["ref_date"]), row["msgid"], readers)
 
 
 def _article_totals(
-    pipe: Any, account: str, rows: list[dict], request: Any, entries: list[ColumnEntry]
+    pipe: Any, account: str, rows: list[dict], request: Request, entries: list[ColumnEntry]
 ) -> None:
     for row in rows:
         msgid = row["msgid"]
@@ -91,12 +111,12 @@ def match(row: dict[str, Any], entries: list[ColumnEntry]) -> str:
     return ""
 
 
-def _cumulate(pipe: Any, account: str, rows: list[dict], request: Any, entries: Any) -> None:
+def _cumulate(pipe: Any, account: str, rows: list[dict], request: Request, entries: Any) -> None:
     for row in rows:
         pipe.hset(ReadKeys.followers(account), row["ref_date"], int(row["cumulate_user"]))
 
 
-def _summary(pipe: Any, account: str, rows: list[dict], request: Any, entries: Any) -> None:
+def _summary(pipe: Any, account: str, rows: list[dict], request: Request, entries: Any) -> None:
     days = {str(d): {"new_user": 0, "cancel_user": 0, "by_source": {}} for d in request.days}
     for row in rows:
         day = days.setdefault(row["ref_date"], {"new_user": 0, "cancel_user": 0, "by_source": {}})

@@ -118,11 +118,12 @@ def _msgid(pub: pubs.Publication | None, url: str) -> str:
 
 def latest_totals(redis: Any, account: str, msgid: str) -> AccountReads:
     """The newest cumulative figures of one article on one account."""
-    stored = redis.hgetall(ReadKeys.totals(account, msgid)) if msgid else {}
+    raw = redis.hgetall(ReadKeys.totals(account, msgid)) if msgid else {}
+    stored = {_text(k): v for k, v in raw.items()}
     if not stored:
         return AccountReads()
-    stat_date = max(_text(k) for k in stored)
-    detail = json.loads(stored[stat_date.encode()])
+    stat_date = max(stored)
+    detail = json.loads(stored[stat_date])
     return AccountReads(detail.get("read_user"), detail.get("share_user"), stat_date)
 
 
