@@ -261,3 +261,15 @@ def test_an_answer_lost_on_the_way_is_asked_again_next_run(engine, published, re
     assert second.calls == 1 and second.failed == []
     calls = datacube_calls(redis)
     assert calls.count(("ah", "datacube/getarticleread")) == 7 + 1
+
+
+def test_a_second_scheduler_pulling_at_the_same_moment_waits(engine, published, redis, clock):
+    held = redis.lock(ReadKeys.lock("sh"), timeout=60)
+    assert held.acquire(blocking=False)  # the other scheduler is pulling sh right now
+    clock.now = at(PUBLISHED_ON + timedelta(days=1))
+    report = datacube.daily(engine.ctx, clock())
+    assert report.busy == ["sh"]
+    assert all(account != "sh" for account, _ in datacube_calls(redis))
+    held.release()
+    assert datacube.daily(engine.ctx, clock()).busy == []
+    assert ("sh", "datacube/getarticleread") in datacube_calls(redis)
