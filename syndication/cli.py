@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,9 @@ from syndication.demo import (
 class Context:
     """Loads the config once, on first use, so `csj --help` works without one."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self.clock = clock  # tests inject theirs: CliRunner().invoke(..., obj=Clock(now))
         self._config: Config | None = None
 
     @property
@@ -67,7 +69,7 @@ pass_ctx = click.make_pass_decorator(Context)
 @click.pass_context
 def main(ctx: click.Context, config_path: str) -> None:
     """csj: the 美丽长三角 bot and syndicator."""
-    ctx.obj = Context(config_path)
+    ctx.obj = Context(config_path, getattr(ctx.obj, "clock", None) or time.time)
 
 
 @main.group("config")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -32,9 +31,9 @@ def import_history_command(obj: Any, file: Path, by: str | None, as_json: bool) 
     try:
         if not (by or "").strip():
             raise ArticleError(["请用 --by 姓名 写明操作人（或设置环境变量 CSJ_USER）"])
-        rows = read_history_file(file, obj.config, datetime.now(ZONE).date())
+        rows = read_history_file(file, obj.config, datetime.fromtimestamp(obj.clock(), ZONE).date())
         with process_redis(obj.config) as redis:
-            outcome = history.import_history(redis, obj.config, rows, str(by).strip(), time.time())
+            outcome = history.import_history(redis, obj.config, rows, str(by).strip(), obj.clock())
     except ArticleError as exc:
         if as_json:
             click.echo(json.dumps({"errors": exc.problems}, ensure_ascii=False))
@@ -76,7 +75,7 @@ def _date(text: str, option: str) -> date:
 @click.pass_obj
 def backfill_command(obj: Any, start: str, end: str | None) -> None:
     """Fetch the figures of a range of days not fetched yet (days already there: no call)."""
-    now = time.time()
+    now = obj.clock()
     first = _date(start, "--from")
     last = _date(end, "--to") if end else datacube.yesterday(now)
     if first > last:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -167,12 +167,13 @@ def test_the_scheduler_runs_the_pull_after_eight(engine):
 
 
 @pytest.fixture
-def csj(config_file, redis_server, engine):
-    """The CLI, its WeChat API the engine's sandbox."""
+def csj(config_file, redis_server, engine, clock):
+    """The CLI, its WeChat API the engine's sandbox, its clock the tests' (as the sandbox's)."""
 
     def run(*args: str):
         env = {"CSJ_REDIS__URL": redis_server.url, "CSJ_WECHAT__API_BASE_URL": engine.sandbox.api}
-        return CliRunner().invoke(main, ["--config", str(config_file), *args], env=env)
+        argv = ["--config", str(config_file), *args]
+        return CliRunner().invoke(main, argv, env=env, obj=SimpleNamespace(clock=clock))
 
     return run
 
@@ -199,7 +200,7 @@ def test_counts_reads_shows_readers_and_shares_per_article_and_account(
 
 
 def test_backfill_fetches_a_range_once(csj, engine, published, redis, clock):
-    clock.now = time.time()  # the CLI reads the real clock: the sandbox lives by it here
+    clock.now = at(PUBLISHED_ON + timedelta(days=5))
     first, last = PUBLISHED_ON, PUBLISHED_ON + timedelta(days=2)
     result = csj("reads", "backfill", "--from", str(first), "--to", str(last))
     assert result.exit_code == 0, result.output
