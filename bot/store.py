@@ -260,6 +260,11 @@ class EventKeys:
         return f"{PREFIX}:{{events}}:mine:{follower}"
 
     @staticmethod
+    def reminders(number: int) -> str:
+        """Hash: follower -> JSON {outcome, at, detail}: the day-before reminder, claimed first."""
+        return f"{PREFIX}:{{events}}:reminders:{number}"
+
+    @staticmethod
     def browsing(follower: str) -> str:
         """Set while a follower looks at events: a LOCATION then asks for the nearest ones."""
         return f"{PREFIX}:{{events}}:browsing:{follower}"

@@ -26,3 +26,17 @@ def say(wechat, config, openid: str, text: str, account: str = "sh", **options) 
     assert response.status_code == 200, response.data
     reply = decrypt_reply(config, account, response.data)
     return reply.get("Content", "")
+
+
+def shifted_sample(now) -> bytes:
+    """The sample moved by whole days so it sits around `now` as it sits around the test clock
+    (for commands and servers that run on the real clock)."""
+    import re
+    from datetime import date, timedelta
+
+    shift = timedelta(days=(now.date() - NOW_DT.date()).days)
+
+    def move(match: re.Match) -> str:
+        return (date.fromisoformat(match[0]) + shift).isoformat()
+
+    return re.sub(r"\d{4}-\d{2}-\d{2}", move, SAMPLE.read_text("utf-8")).encode()

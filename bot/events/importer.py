@@ -55,7 +55,7 @@ def read_events(
     rows = (_json_rows if is_json else _csv_rows)(text, problems)
     if not problems and not rows:
         problems.append(Problem(None, None, "没有活动行", unit))
-    seen = {(e.title, e.start): f"已有活动 #{e.number}" for e in known}
+    seen = {(e.title, e.start): f"已有活动 #{e.number} " for e in known}
     events = []
     for line, values in rows:
         event = _checked_row(line, values, now, problems, unit)
