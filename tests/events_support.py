@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from bot.events import import_events
 from bot.events.model import Event
+from bot.forecast.demo import shift_by
 from syndication.sandbox.pushes import text_xml
 from tests.forecast_data import NOW_DT
 from tests.test_webhook import decrypt_reply
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "events_sample.csv"
+SAMPLE = Path(__file__).resolve().parent.parent / "syndication" / "data" / "demo_events.csv"
 # The sample's events by number once imported into an empty store.
 NANJING, SHANGHAI, HANGZHOU, HEFEI_NOT_OPEN, JIANGSU_ONLINE, SUZHOU_CLOSED = range(1, 7)
 
@@ -31,12 +33,4 @@ def say(wechat, config, openid: str, text: str, account: str = "sh", **options) 
 def shifted_sample(now) -> bytes:
     """The sample moved by whole days so it sits around `now` as it sits around the test clock
     (for commands and servers that run on the real clock)."""
-    import re
-    from datetime import date, timedelta
-
-    shift = timedelta(days=(now.date() - NOW_DT.date()).days)
-
-    def move(match: re.Match) -> str:
-        return (date.fromisoformat(match[0]) + shift).isoformat()
-
-    return re.sub(r"\d{4}-\d{2}-\d{2}", move, SAMPLE.read_text("utf-8")).encode()
+    return shift_by(SAMPLE.read_bytes(), timedelta(days=(now.date() - NOW_DT.date()).days))

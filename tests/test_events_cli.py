@@ -128,3 +128,12 @@ def _capacity(event, capacity: int):
     from dataclasses import replace
 
     return replace(event, capacity=capacity, title="小型开放日", number=0)
+
+
+def test_the_demo_events_load_once_around_today(redis):
+    from syndication.demo import load_demo_events
+
+    now = datetime.now(ZONE)
+    loaded = load_demo_events(redis, now)
+    assert len(loaded) == 6 and all(e.start > now for e in loaded)
+    assert load_demo_events(redis, now) == []
