@@ -218,3 +218,16 @@ def _snapshot(redis) -> dict:
         elif key.decode().split(":")[2] != "browsing":
             state[key] = redis.get(key)
     return state
+
+
+def test_a_long_list_stays_inside_2048_bytes(wechat, config, redis, events):
+    repo = EventRepo(redis)
+    repo.add([_with_capacity(repo.get(NANJING), 5, f"第{i}场湿地开放日") for i in range(60)])
+    content = say(wechat, config, ALICE, "活动")
+    assert len(content.encode()) <= 2048 and "…另有" in content and "报名 " in content
+
+
+def test_traditional_chinese(wechat, config, events):
+    assert say(wechat, config, ALICE, f"報名 {NANJING}").startswith("报名成功")
+    assert "已取消" in say(wechat, config, ALICE, f"取消報名 {NANJING}")
+    assert "江心洲" in say(wechat, config, ALICE, "南京有什麼活動")

@@ -147,7 +147,7 @@ def sign_up(redis: Any, number: int, account: str, openid: str, now: float, msg:
         EventKeys.mine(follower),
     ]
     args = [follower, now, msg, account, openid, number, *new_codes()]
-    outcome, status, position, code = redis.eval(_SIGN_UP, len(keys), *keys, *args)
+    outcome, status, position, code = redis.register_script(_SIGN_UP)(keys, args)
     return SignUp(_str(outcome), _str(status), int(position), _str(code))
 
 
@@ -160,16 +160,15 @@ def cancel(redis: Any, number: int, account: str, openid: str, now: float) -> Ca
         EventKeys.waiting(number),
         EventKeys.NOTICES,
     ]
-    result = [
-        _str(item)
-        for item in redis.eval(_CANCEL, len(keys), *keys, follower_id(account, openid), now, number)
-    ]
+    args = [follower_id(account, openid), now, number]
+    result = [_str(item) for item in redis.register_script(_CANCEL)(keys, args)]
     return Cancellation(result[0], result[1] if len(result) > 1 else "", tuple(result[2:]))
 
 
 def take_notices(redis: Any, account: str, openid: str) -> list[int]:
     """Event numbers the follower moved up on since they last wrote; each is handed out once."""
-    raw = redis.eval(_TAKE_NOTICES, 1, EventKeys.NOTICES, follower_id(account, openid))
+    # EVALSHA (the script is cached by Redis): this runs for every message a follower sends.
+    raw = redis.register_script(_TAKE_NOTICES)([EventKeys.NOTICES], [follower_id(account, openid)])
     return [int(n) for n in json.loads(raw)] if raw else []
 
 
