@@ -228,6 +228,7 @@ def test_a_long_list_stays_inside_2048_bytes(wechat, config, redis, events):
 
 
 def test_traditional_chinese(wechat, config, events):
-    assert say(wechat, config, ALICE, f"報名 {NANJING}").startswith("报名成功")
+    full_width = str(NANJING).translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    assert say(wechat, config, ALICE, f"報名 {full_width}").startswith("报名成功")
     assert "已取消" in say(wechat, config, ALICE, f"取消報名 {NANJING}")
     assert "江心洲" in say(wechat, config, ALICE, "南京有什麼活動")
