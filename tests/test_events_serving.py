@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -21,8 +19,8 @@ from bot.events.repo import EventRepo
 from bot.store import EventKeys
 from bot.wechat.crypto import MessageCipher
 from bot.wechat.xml import parse
-from syndication import services
 from syndication.sandbox.pushes import next_msg_id, sign_push, text_xml
+from tests.test_serving import gunicorn
 
 WORKERS = 4
 FOLLOWERS = 500
@@ -31,21 +29,12 @@ CANCELLED = 10
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory, config_file, redis_server):
-    """gunicorn with WORKERS gevent workers on a socket bound here first (no polling)."""
+def served(config_file, redis_server):
+    """gunicorn with WORKERS gevent workers, as in production."""
     config = load_config(config_file, environ={})
     config = dataclasses.replace(config, web=dataclasses.replace(config.web, workers=WORKERS))
-    listener = socket.create_server(("127.0.0.1", 0))
-    process = subprocess.Popen(
-        services.gunicorn_command(config, f"fd://{listener.fileno()}"),
-        env=services.service_env(config, redis_server.url),
-        pass_fds=[listener.fileno()],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield config, f"http://127.0.0.1:{listener.getsockname()[1]}"
-    services.stop([process])
-    listener.close()
+    with gunicorn(config, redis_server.url) as base:
+        yield config, base
 
 
 class Chat:

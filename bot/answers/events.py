@@ -3,7 +3,6 @@ environmental-days calendar, and the notice a follower who moved up is owed."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 
@@ -14,6 +13,7 @@ from bot.events.repo import EventRepo, Listed
 from bot.places import aliases, distance_km, province_of
 from bot.router import Handler, Incoming, Router
 from bot.store import EventKeys
+from bot.wechat.messages import shared_location
 from bot.wechat.replies import Reply, TextReply
 
 EVENTS_KEY = "EVENTS"  # the menu button
@@ -122,15 +122,11 @@ def place_answer(incoming: Incoming) -> Reply | None:
 
 def nearest_answer(incoming: Incoming) -> Reply:
     """The events nearest to a shared location, with their distance."""
-    raw = incoming.message.raw
-    try:
-        lat, lng = float(raw.get("Location_X", "")), float(raw.get("Location_Y", ""))
-    except ValueError:
-        lat = lng = math.nan
-    if not (abs(lat) <= 90 and abs(lng) <= 180):
+    here = shared_location(incoming.message)
+    if here is None:
         return TextReply("抱歉，没有读到您的位置。也可以发送城市名，例如「南京有什么活动」。")
     placed = [
-        (distance_km(lat, lng, *point), item)
+        (distance_km(*here, *point), item)
         for item in _upcoming(incoming)
         if (point := item.event.coordinates()) is not None
     ]

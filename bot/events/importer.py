@@ -6,18 +6,17 @@ does, so an editor fixes the file in one go.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
+# The decoder, the CSV reader and the problem vocabulary are the forecast import's: one voice
+# for editors, one reader that copes with what spreadsheets write.
 from bot.events.model import KINDS, ZONE, Event
+from bot.forecast import importer as forecast_importer
 from bot.forecast.checks import place_cell
-
-# The decoder and the problem vocabulary are the forecast import's: one voice for editors.
 from bot.forecast.importer import ImportRejected, Problem, _decode, parse_datetime
 
 COLUMNS = (
@@ -85,28 +84,11 @@ def _checked_row(
 
 
 def _csv_rows(text: str, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text, newline=None))
-    try:
-        header = next(reader, [])
-        header = [h.strip().lower() for h in header]
-        if not _columns_ok(header, reader.line_num, problems, "行"):
-            return []
-        rows = []
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if len(cells) != len(header):
-                problems.append(
-                    Problem(reader.line_num, None, f"有 {len(cells)} 列，表头有 {len(header)} 列")
-                )
-                continue
-            rows.append(
-                (reader.line_num, dict(zip(header, (c.strip() for c in cells), strict=True)))
-            )
-        return rows
-    except csv.Error as exc:
-        problems.append(Problem(reader.line_num, None, f"CSV 格式错误：{exc}"))
-        return []
+    def check(header: list[str], line: int | None, found: list[Problem]) -> bool:
+        return _columns_ok(header, line, found, "行")
+
+    _, rows = forecast_importer._csv_rows(text, problems, check)
+    return [(row.line, row.values) for row in rows]
 
 
 def _json_rows(text: str, problems: list[Problem]) -> list[tuple[int, dict[str, str]]]:
