@@ -1,4 +1,4 @@
-"""`csj events add|import|list|registrations|remind`: events followers sign up for from the chat."""
+"""`csj events add|import|list|cancel|registrations|remind`: events followers sign up for."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.events import import_events
 from bot.events.importer import ImportRejected, Problem, check_event
 from bot.events.model import KINDS, Event, short_date
 from bot.events.repo import EventRepo
-from bot.events.signup import mask, position
+from bot.events.signup import call_off, mask, position
 from syndication import audit, reminders, services
 
 CSV_COLUMNS = (
@@ -135,6 +135,25 @@ def _window(event: Event, now: datetime) -> str:
     if now >= event.signup_closes:
         return "sign-up closed"
     return f"sign-up open until {short_date(event.signup_closes)}"
+
+
+@events.command("cancel")
+@click.argument("number", type=int)
+@click.pass_obj
+def cancel_command(obj: Any, number: int) -> None:
+    """Call off event NUMBER: sign-up stops, no reminders, and everyone signed up or waiting is
+    told the next time they write to the account."""
+    with _redis(obj) as redis:
+        event = EventRepo(redis).get(number)
+        if event is None:
+            raise click.ClickException(f"no event #{number} (csj events list shows the numbers)")
+        told = call_off(redis, event)
+        if told is None:
+            raise click.ClickException(f"#{number} {event.title} is already cancelled")
+        audit.record(redis, _by(), "event-cancel", "", time.time(), event=number, told=told)
+    click.echo(
+        f"cancelled #{number} {event.title}; {told} follower(s) will be told when they next write"
+    )
 
 
 @events.command("registrations")

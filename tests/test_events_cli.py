@@ -137,3 +137,15 @@ def test_the_demo_events_load_once_around_today(redis):
     loaded = load_demo_events(redis, now)
     assert len(loaded) == 6 and all(e.start > now for e in loaded)
     assert load_demo_events(redis, now) == []
+
+
+def test_cancel(csj, sample_file, redis):
+    csj("import", str(sample_file))
+    signup.sign_up(redis, NANJING, "sh", OPENIDS[0], datetime.now(ZONE).timestamp(), "m")
+    result = csj("cancel", str(NANJING))
+    assert result.exit_code == 0, result.output
+    assert "1 follower(s) will be told" in result.output
+    assert "江心洲" not in csj("list").output and "cancelled" in csj("list", "--all").output
+    again = csj("cancel", str(NANJING))
+    assert again.exit_code == 1 and "already cancelled" in again.output
+    assert csj("cancel", "99").exit_code == 1

@@ -7,7 +7,7 @@ import pytest
 from bot.events import signup
 from bot.events.repo import EventRepo
 from bot.store import EventKeys
-from syndication.sandbox.pushes import location_xml, next_msg_id, text_xml
+from syndication.sandbox.pushes import location_xml, message_xml, next_msg_id, text_xml
 from tests.events_support import (
     HANGZHOU,
     HEFEI_NOT_OPEN,
@@ -232,3 +232,29 @@ def test_traditional_chinese(wechat, config, events):
     assert say(wechat, config, ALICE, f"報名 {full_width}").startswith("报名成功")
     assert "已取消" in say(wechat, config, ALICE, f"取消報名 {NANJING}")
     assert "江心洲" in say(wechat, config, ALICE, "南京有什麼活動")
+
+
+def test_an_event_called_off_is_told_and_refuses_sign_ups(wechat, config, redis, events):
+    say(wechat, config, ALICE, f"报名 {NANJING}")
+    assert signup.call_off(redis, EventRepo(redis).get(NANJING)) == 1
+    assert signup.call_off(redis, EventRepo(redis).get(NANJING)) is None  # once
+    told = say(wechat, config, ALICE, "我的报名")
+    assert told.startswith(f"【活动取消】很抱歉，您报名的 #{NANJING} 江心洲污水处理厂开放日")
+    assert "活动已取消" in told
+    assert "已取消，无法报名" in say(wechat, config, BOB, f"报名 {NANJING}")
+    assert "江心洲" not in say(wechat, config, BOB, "南京有什么活动")
+
+
+def test_an_unreadable_location_while_browsing(wechat, config, events):
+    say(wechat, config, ALICE, "活动")
+    fields = {"Location_X": "abc", "Location_Y": "118.78", "Scale": "15", "Label": ""}
+    xml = message_xml(config.accounts["sh"], ALICE, "location", {**fields, "MsgId": next_msg_id()})
+    content = decrypt_reply(config, "sh", wechat.send("sh", xml).data)["Content"]
+    assert "没有读到您的位置" in content
+
+
+def test_a_location_far_from_every_event(wechat, config, events):
+    say(wechat, config, ALICE, "活动")
+    xml = location_xml(config.accounts["sh"], ALICE, 39.9, 116.4, "北京")
+    content = decrypt_reply(config, "sh", wechat.send("sh", xml).data)["Content"]
+    assert content.startswith("您附近200公里内暂无可报名的活动")

@@ -19,6 +19,7 @@ from bot.wechat.replies import Reply, TextReply
 EVENTS_KEY = "EVENTS"  # the menu button
 BROWSING_SECONDS = 1800  # a LOCATION within this time of a list asks for the nearest events
 NEAREST = 5
+NEAREST_KM = 200  # farther than this is not "near" (a location outside the region)
 LIST_WORDS = frozenset(
     ("活动", "最近有什么活动", "有什么活动", "近期活动", "最近活动", "活动列表", "近期有什么活动",
      "查看活动", "活动报名", "报名活动", "公众参与", "最近有啥活动", "有哪些活动", "参加活动")
@@ -131,8 +132,10 @@ def nearest_answer(incoming: Incoming) -> Reply:
         if (point := item.event.coordinates()) is not None
     ]
     placed.sort(key=lambda pair: pair[0])
+    placed = [(km, item) for km, item in placed if km <= NEAREST_KM]
     lines = [words.event_line(item, incoming.now, km) for km, item in placed[:NEAREST]]
-    return TextReply(words.event_list("离您最近的活动：", lines))
+    far = f"您附近{NEAREST_KM}公里内暂无可报名的活动。回复「活动」查看沪苏浙皖的全部近期活动。"
+    return TextReply(words.event_list("离您最近的活动：", lines, far))
 
 
 def sign_up_answer(incoming: Incoming) -> Reply:
@@ -182,11 +185,12 @@ def mine_answer(incoming: Incoming) -> Reply:
             incoming.redis, number, incoming.account.id, incoming.message.from_user
         )
         if event is None or record is None or record["status"] == "cancelled":
-            continue
+            continue  # (a called-off event stays listed, marked, until it would have ended)
         if event.end <= incoming.now:
             continue
-        place = signup.position(incoming.redis, number, follower, record["status"])
-        rows.append((event, record["status"], place, record["code"]))
+        status = "called_off" if event.status == "cancelled" else record["status"]
+        place = signup.position(incoming.redis, number, follower, status)
+        rows.append((event, status, place, record["code"]))
     rows.sort(key=lambda row: row[0].start)
     return TextReply(words.my_signups(rows))
 
@@ -213,15 +217,15 @@ def calendar_list_answer(incoming: Incoming) -> Reply:
 
 
 def owed_notices(incoming: Incoming, reply: Reply) -> Reply:
-    """Put 'you moved up' in front of the next text reply to a follower who moved up."""
+    """Lead the follower's next text reply with what they are owed (moved up, event called off)."""
     message = incoming.message
     if not isinstance(reply, TextReply) or (message.type == "event" and message.event != "click"):
         return reply  # only what a follower writes or taps gets a text the notice can lead
-    numbers = signup.take_notices(incoming.redis, incoming.account.id, message.from_user)
-    if not numbers:
+    owed = signup.take_notices(incoming.redis, incoming.account.id, message.from_user)
+    if not owed:
         return reply
     repo = EventRepo(incoming.redis)
-    notice = words.promoted(e for n in numbers if (e := repo.get(n)) is not None)
+    notice = words.notices((kind, e) for kind, n in owed if (e := repo.get(n)) is not None)
     content = f"{notice}\n\n{reply.content}" if notice else reply.content
     while not words.fits(content) and "\n" in content:
         content = content.rsplit("\n", 1)[0]  # the notice first: drop the answer's last lines

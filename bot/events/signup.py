@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.events.model import Event
 from bot.store import EventKeys
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the door
@@ -88,11 +89,30 @@ while redis.call('ZCARD', KEYS[3]) < tonumber(e[2]) do
   redis.call('HSET', KEYS[2], first[1], cjson.encode(p))
   local owed = redis.call('HGET', KEYS[5], first[1])
   owed = owed and cjson.decode(owed) or {}
-  table.insert(owed, tonumber(ARGV[3]))
+  table.insert(owed, 'promoted:' .. ARGV[3])
   redis.call('HSET', KEYS[5], first[1], cjson.encode(owed))
   table.insert(result, first[1])
 end
 return result
+"""
+
+# Call off an event: no more sign-ups, and everyone signed up or waiting is told when they next
+# write. KEYS: event, regs, notices   ARGV: number, the event's JSON with its new status
+_CALL_OFF = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return -1 end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'json', ARGV[2])
+local regs = redis.call('HGETALL', KEYS[2])
+local told = 0
+for i = 1, #regs, 2 do
+  if cjson.decode(regs[i + 1]).status ~= 'cancelled' then
+    local owed = redis.call('HGET', KEYS[3], regs[i])
+    owed = owed and cjson.decode(owed) or {}
+    table.insert(owed, 'cancelled:' .. ARGV[1])
+    redis.call('HSET', KEYS[3], regs[i], cjson.encode(owed))
+    told = told + 1
+  end
+end
+return told
 """
 
 # KEYS: notices   ARGV: follower
@@ -165,11 +185,21 @@ def cancel(redis: Any, number: int, account: str, openid: str, now: float) -> Ca
     return Cancellation(result[0], result[1] if len(result) > 1 else "", tuple(result[2:]))
 
 
-def take_notices(redis: Any, account: str, openid: str) -> list[int]:
-    """Event numbers the follower moved up on since they last wrote; each is handed out once."""
+def call_off(redis: Any, event: Event) -> int | None:
+    """Cancel an event (by its editors); return how many followers will be told, None if it was
+    not open."""
+    keys = [EventKeys.event(event.number), EventKeys.registrations(event.number), EventKeys.NOTICES]
+    args = [event.number, replace(event, status="cancelled").to_json()]
+    told = int(redis.register_script(_CALL_OFF)(keys, args))
+    return None if told < 0 else told
+
+
+def take_notices(redis: Any, account: str, openid: str) -> list[tuple[str, int]]:
+    """(promoted|cancelled, event number) the follower is owed since they last wrote; each once."""
     # EVALSHA (the script is cached by Redis): this runs for every message a follower sends.
     raw = redis.register_script(_TAKE_NOTICES)([EventKeys.NOTICES], [follower_id(account, openid)])
-    return [int(n) for n in json.loads(raw)] if raw else []
+    entries = json.loads(raw) if raw else []
+    return [(kind, int(number)) for kind, _, number in (e.partition(":") for e in entries)]
 
 
 def registration(redis: Any, number: int, account: str, openid: str) -> dict[str, Any] | None:

@@ -109,7 +109,8 @@ def my_signups(rows: Iterable[tuple[Event, str, int, str]]) -> str:
     """我的报名: (event, status, position, code) for each current sign-up."""
     lines = []
     for event, status, position, code in rows:
-        state = f"已报名，签到码 {code}" if status == "confirmed" else f"候补第{position}位"
+        states = {"confirmed": f"已报名，签到码 {code}", "called_off": "活动已取消"}
+        state = states.get(status, f"候补第{position}位")
         where = f"{event.region}·{event.place}"
         lines.append(f"#{event.number} {event.title}\n  {event.when()} · {where} · {state}")
     if not lines:
@@ -117,13 +118,21 @@ def my_signups(rows: Iterable[tuple[Event, str, int, str]]) -> str:
     return event_list("您的报名：", lines, "", "取消请回复「取消报名 编号」。")
 
 
-def promoted(events: Iterable[Event]) -> str:
-    """The notice a follower gets when they next write after moving up from the waiting list."""
-    return "\n".join(
-        f"【递补成功】有人取消了报名，您已从候补转为正式报名：#{e.number} {e.title}，{e.when()}。"
-        "回复「我的报名」查看签到码。"
-        for e in events
-    )
+def notices(owed: Iterable[tuple[str, Event]]) -> str:
+    """What a follower is told when they next write: moved up from the waiting list, or an
+    event they signed up for was called off."""
+    lines = []
+    for kind, e in owed:
+        if kind == "promoted":
+            lines.append(
+                f"【递补成功】有人取消了报名，您已从候补转为正式报名：#{e.number} {e.title}，"
+                f"{e.when()}。回复「我的报名」查看签到码。"
+            )
+        else:
+            lines.append(
+                f"【活动取消】很抱歉，您报名的 #{e.number} {e.title}（{e.when()}）已取消。"
+            )
+    return "\n".join(lines)
 
 
 def day_answer(day: Day, today: date, year: int | None) -> str:
