@@ -223,6 +223,8 @@ class EventKeys:
     ALL = f"{TAG}:all"
     #: Hash: follower ("account:openid") -> JSON list of event numbers they moved up on.
     NOTICES = f"{TAG}:notices"
+    #: Hash: follower -> JSON {msg, owed}: the notices last handed out, for that message's retry.
+    NOTICES_TAKEN = f"{TAG}:notices-taken"
 
     @staticmethod
     def event(number: int) -> str:

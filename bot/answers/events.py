@@ -169,7 +169,7 @@ def cancel_answer(incoming: Incoming) -> Reply | None:
         return TextReply(words.cancelled(number, None, signup.Cancellation("not_found")))
     result = signup.cancel(
         incoming.redis, number, incoming.account.id, incoming.message.from_user,
-        incoming.now.timestamp(),
+        incoming.now.timestamp(), incoming.message.dedupe_id,
     )  # fmt: skip
     return TextReply(words.cancelled(number, event, result))
 
@@ -221,7 +221,9 @@ def owed_notices(incoming: Incoming, reply: Reply) -> Reply:
     message = incoming.message
     if not isinstance(reply, TextReply) or (message.type == "event" and message.event != "click"):
         return reply  # only what a follower writes or taps gets a text the notice can lead
-    owed = signup.take_notices(incoming.redis, incoming.account.id, message.from_user)
+    owed = signup.take_notices(
+        incoming.redis, incoming.account.id, message.from_user, message.dedupe_id
+    )
     if not owed:
         return reply
     repo = EventRepo(incoming.redis)

@@ -62,18 +62,24 @@ redis.call('SADD', KEYS[7], ARGV[6])
 return {'new', status, rank(follower, status), code}
 """
 
-# KEYS: event, regs, confirmed, waiting, notices   ARGV: follower, now, number
+# KEYS: event, regs, confirmed, waiting, notices   ARGV: follower, now, number, msg
+# A cancellation run again for the same message (its reply was lost) answers as the first did.
 _CANCEL = """
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if not old then return {'not_registered'} end
 local r = cjson.decode(old)
-if r.status == 'cancelled' then return {'not_registered'} end
+if r.status == 'cancelled' then
+  if r.cancel_msg == ARGV[4] then return {'cancelled', r.was} end
+  return {'not_registered'}
+end
 local now = tonumber(ARGV[2])
 local e = redis.call('HMGET', KEYS[1], 'start', 'capacity')
 if now >= tonumber(e[1]) then return {'started'} end
 local was = r.status
 r.status = 'cancelled'
 r.cancelled_at = now
+r.was = was
+r.cancel_msg = ARGV[4]
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
@@ -115,11 +121,21 @@ end
 return told
 """
 
-# KEYS: notices   ARGV: follower
+# Hand out what a follower is owed, once; the same message asking again (its reply was lost
+# and redis-py resent the script) gets the same notices. KEYS: notices, taken  ARGV: follower, msg
 _TAKE_NOTICES = """
 local owed = redis.call('HGET', KEYS[1], ARGV[1])
-if owed then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return owed
+if owed then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({msg = ARGV[2], owed = owed}))
+  return owed
+end
+local last = redis.call('HGET', KEYS[2], ARGV[1])
+if last then
+  last = cjson.decode(last)
+  if last.msg == ARGV[2] then return last.owed end
+end
+return false
 """
 
 
@@ -171,7 +187,9 @@ def sign_up(redis: Any, number: int, account: str, openid: str, now: float, msg:
     return SignUp(_str(outcome), _str(status), int(position), _str(code))
 
 
-def cancel(redis: Any, number: int, account: str, openid: str, now: float) -> Cancellation:
+def cancel(
+    redis: Any, number: int, account: str, openid: str, now: float, msg: str = ""
+) -> Cancellation:
     """Cancel a follower's sign-up; the first on the waiting list takes the place."""
     keys = [
         EventKeys.event(number),
@@ -180,7 +198,7 @@ def cancel(redis: Any, number: int, account: str, openid: str, now: float) -> Ca
         EventKeys.waiting(number),
         EventKeys.NOTICES,
     ]
-    args = [follower_id(account, openid), now, number]
+    args = [follower_id(account, openid), now, number, msg]
     result = [_str(item) for item in redis.register_script(_CANCEL)(keys, args)]
     return Cancellation(result[0], result[1] if len(result) > 1 else "", tuple(result[2:]))
 
@@ -194,10 +212,11 @@ def call_off(redis: Any, event: Event) -> int | None:
     return None if told < 0 else told
 
 
-def take_notices(redis: Any, account: str, openid: str) -> list[tuple[str, int]]:
+def take_notices(redis: Any, account: str, openid: str, msg: str) -> list[tuple[str, int]]:
     """(promoted|cancelled, event number) the follower is owed since they last wrote; each once."""
     # EVALSHA (the script is cached by Redis): this runs for every message a follower sends.
-    raw = redis.register_script(_TAKE_NOTICES)([EventKeys.NOTICES], [follower_id(account, openid)])
+    keys = [EventKeys.NOTICES, EventKeys.NOTICES_TAKEN]
+    raw = redis.register_script(_TAKE_NOTICES)(keys, [follower_id(account, openid), msg])
     entries = json.loads(raw) if raw else []
     return [(kind, int(number)) for kind, _, number in (e.partition(":") for e in entries)]
 
