@@ -242,6 +242,7 @@ def test_an_event_called_off_is_told_and_refuses_sign_ups(wechat, config, redis,
     assert told.startswith(f"【活动取消】很抱歉，您报名的 #{NANJING} 江心洲污水处理厂开放日")
     assert "活动已取消" in told
     assert "已取消，无法报名" in say(wechat, config, BOB, f"报名 {NANJING}")
+    assert "已取消，无法报名" in say(wechat, config, ALICE, f"报名 {NANJING}")
     assert "江心洲" not in say(wechat, config, BOB, "南京有什么活动")
 
 

@@ -1,5 +1,5 @@
 """Event answers: what is on (by region, kind, nearest), 报名 N, 取消报名 N, 我的报名, the
-environmental-days calendar, and the notice a follower who moved up is owed."""
+environmental-days calendar, and the notices a follower is owed (moved up, event called off)."""
 
 from __future__ import annotations
 

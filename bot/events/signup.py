@@ -30,6 +30,8 @@ local function rank(follower, status)
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'not_found', '', 0, ''} end
 local follower, now = ARGV[1], tonumber(ARGV[2])
+local e = redis.call('HMGET', KEYS[1], 'status', 'opens', 'closes', 'capacity', 'waitlist')
+if e[1] ~= 'open' then return {'cancelled_event', '', 0, ''} end
 local old = redis.call('HGET', KEYS[2], follower)
 if old then
   local r = cjson.decode(old)
@@ -38,8 +40,6 @@ if old then
     return {kind, r.status, rank(follower, r.status), r.code}
   end
 end
-local e = redis.call('HMGET', KEYS[1], 'status', 'opens', 'closes', 'capacity', 'waitlist')
-if e[1] ~= 'open' then return {'cancelled_event', '', 0, ''} end
 if now < tonumber(e[2]) then return {'not_open', '', 0, ''} end
 if now >= tonumber(e[3]) then return {'closed', '', 0, ''} end
 local status = 'confirmed'
