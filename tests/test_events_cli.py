@@ -100,7 +100,7 @@ def test_registrations_csv_hides_openids(csj, sample_file, redis):
     small = repo.add([_capacity(repo.get(NANJING), 1)])[0]
     for i, openid in enumerate(OPENIDS):
         signup.sign_up(redis, small.number, "sh", openid, now, f"m{i}")
-    signup.cancel(redis, small.number, "sh", OPENIDS[0], now)
+    signup.cancel(redis, small.number, "sh", OPENIDS[0], now, "c0")
     result = csj("registrations", str(small.number))
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))

@@ -188,9 +188,10 @@ def sign_up(redis: Any, number: int, account: str, openid: str, now: float, msg:
 
 
 def cancel(
-    redis: Any, number: int, account: str, openid: str, now: float, msg: str = ""
+    redis: Any, number: int, account: str, openid: str, now: float, msg: str
 ) -> Cancellation:
-    """Cancel a follower's sign-up; the first on the waiting list takes the place."""
+    """Cancel a follower's sign-up; the first on the waiting list takes the place. `msg` (the
+    message asking, never empty) makes a retry answer as the first run did."""
     keys = [
         EventKeys.event(number),
         EventKeys.registrations(number),
