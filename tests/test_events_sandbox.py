@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from bot import ZONE
 from bot import create_app as create_webhook
+from bot.events import signup
 from bot.events.repo import EventRepo
 from syndication import reminders
 from syndication.cli import main
@@ -129,3 +130,21 @@ def test_csj_chat_shows_the_sign_up(serve, config, config_file, redis, runner, b
 
 def _small(event):
     return dataclasses.replace(event, capacity=1, title="小型开放日", number=0)
+
+
+def test_the_scheduler_job_sends_the_reminders(make_engine, redis, clock):
+    """The job `csj scheduler` runs, wired to the engine's context and API clients."""
+    from syndication.runtime import scheduler_jobs
+    from syndication.sandbox import custom
+
+    engine = make_engine()
+    import_sample(redis)
+    openid = "oSched000000000000000000000001"
+    signup.sign_up(redis, NANJING, "sh", openid, clock(), "m1")
+    clock.advance(74 * HOUR)  # Fri 10:00, the day before
+    custom.record_interaction(engine.sandbox.state, "sh", openid, "message", clock())
+    job = next(j for j in scheduler_jobs(engine.ctx) if j.name == "event-reminders")
+    assert job.trigger_kwargs["hour"] == "9-20"
+    job.func()
+    sent = custom.received(engine.sandbox.state, "sh", openid)
+    assert len(sent) == 1 and "【活动提醒】您报名的 #1" in sent[0]["payload"]["content"]
