@@ -31,6 +31,7 @@ class Incoming:
 
 Handler = Callable[[Incoming], Reply | None]
 Matcher = Callable[[str], bool]
+Finisher = Callable[[Incoming, Reply], Reply]
 
 
 class Router:
@@ -42,6 +43,7 @@ class Router:
         self._events: dict[str, Handler] = {}
         self._clicks: dict[str, Handler] = {}
         self._texts: list[tuple[Matcher, Handler]] = []
+        self._finishers: list[Finisher] = []
 
     def on_type(self, msg_type: str, handler: Handler) -> None:
         self._types[msg_type] = handler
@@ -56,6 +58,10 @@ class Router:
         """Try `handler` on texts `matcher` accepts; a handler returning None passes them on."""
         self._texts.append((matcher, handler))
 
+    def on_reply(self, finisher: Finisher) -> None:
+        """Pass every reply through `finisher` (e.g. to lead with a notice the follower is owed)."""
+        self._finishers.append(finisher)
+
     def incoming(
         self, message: Message, account: Account, redis: Any, now: datetime, uploader: Any = None
     ) -> Incoming:
@@ -65,6 +71,12 @@ class Router:
 
     def route(self, incoming: Incoming) -> Reply:
         """Return the reply for a message; never None, never raises for unknown input."""
+        reply = self._route(incoming)
+        for finisher in self._finishers:
+            reply = finisher(incoming, reply)
+        return reply
+
+    def _route(self, incoming: Incoming) -> Reply:
         message = incoming.message
         if message.type == "event":
             handler = self._handler_for_event(message)

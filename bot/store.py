@@ -269,3 +269,63 @@ class AdminKeys:
     def locked(kind: str, who: str) -> str:
         """Until when (epoch seconds) sign-in is refused for this user name or client address."""
         return f"{PREFIX}:{{admin}}:locked:{kind}:{who}"
+
+
+class EventKeys:
+    """Events and sign-ups. All share the {events} hash tag: one Lua script signs up or cancels
+    across an event's places, its waiting list, the follower's records and the notices."""
+
+    TAG = f"{PREFIX}:{{events}}"
+    #: Counter for event numbers (报名 12): short, stable for the event's life.
+    SEQ = f"{TAG}:seq"
+    #: Sorted set: event number -> end time (epoch s), every event.
+    ALL = f"{TAG}:all"
+    #: Hash: follower ("account:openid") -> JSON list of event numbers they moved up on.
+    NOTICES = f"{TAG}:notices"
+    #: Hash: follower -> JSON {msg, owed}: the notices last handed out, for that message's retry.
+    NOTICES_TAKEN = f"{TAG}:notices-taken"
+
+    @staticmethod
+    def event(number: int) -> str:
+        """One event (hash: json, and capacity/waitlist/opens/closes/start/status for Lua)."""
+        return f"{PREFIX}:{{events}}:event:{number}"
+
+    @staticmethod
+    def registrations(number: int) -> str:
+        """Hash: follower -> JSON {status, seq, code, at, msg, …}, every sign-up ever made."""
+        return f"{PREFIX}:{{events}}:regs:{number}"
+
+    @staticmethod
+    def confirmed(number: int) -> str:
+        """Sorted set: follower -> sign-up order, those with a place."""
+        return f"{PREFIX}:{{events}}:confirmed:{number}"
+
+    @staticmethod
+    def waiting(number: int) -> str:
+        """Sorted set: follower -> sign-up order, the waiting list."""
+        return f"{PREFIX}:{{events}}:waiting:{number}"
+
+    @staticmethod
+    def order(number: int) -> str:
+        """Counter: the order of sign-ups to one event."""
+        return f"{PREFIX}:{{events}}:order:{number}"
+
+    @staticmethod
+    def codes(number: int) -> str:
+        """Set of the event's check-in codes (each unique within the event)."""
+        return f"{PREFIX}:{{events}}:codes:{number}"
+
+    @staticmethod
+    def mine(follower: str) -> str:
+        """Set of event numbers a follower ("account:openid") has signed up for."""
+        return f"{PREFIX}:{{events}}:mine:{follower}"
+
+    @staticmethod
+    def reminders(number: int) -> str:
+        """Hash: follower -> JSON {outcome, at, detail}: the day-before reminder, claimed first."""
+        return f"{PREFIX}:{{events}}:reminders:{number}"
+
+    @staticmethod
+    def browsing(follower: str) -> str:
+        """Set while a follower looks at events: a LOCATION then asks for the nearest ones."""
+        return f"{PREFIX}:{{events}}:browsing:{follower}"

@@ -19,6 +19,7 @@ from syndication import services
 from syndication.demo import (
     DEMO_PASSWORD,
     load_demo_article,
+    load_demo_events,
     load_demo_forecast,
     load_demo_users,
 )
@@ -177,12 +178,17 @@ def _load_demo(config: Config, url: str) -> None:
         result = load_demo_forecast(config, redis, datetime.now(ZONE))
         article = load_demo_article(config, redis, time.time())
         load_demo_users(redis, time.time())
+        events = load_demo_events(redis, datetime.now(ZONE))
     finally:
         redis.close()
     if article is not None:
         click.echo(
             f"  demo     sample column article {article.id} queued for {len(article.accounts)}"
             " accounts: it appears on each sandbox account page in a few seconds"
+        )
+    if events:
+        click.echo(
+            f"  demo     {len(events)} sample events (csj events list; 回复「活动」 in the chat)"
         )
     if result is None:
         click.echo("  demo     a forecast is already stored; left as it is")
@@ -243,6 +249,7 @@ main.add_command(__import__("syndication.cli_sandbox", fromlist=["sandbox"]).san
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)
 main.add_command(__import__("syndication.cli_user", fromlist=["user"]).user)
 main.add_command(__import__("syndication.cli_admin", fromlist=["admin"]).admin)
+main.add_command(__import__("syndication.cli_events", fromlist=["events"]).events)
 
 
 def _add_publishing_commands() -> None:

@@ -3,12 +3,15 @@ loaded only into a store that has none."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
 from bot.config import Config
-from bot.forecast.demo import shift_to
+from bot.events import import_events
+from bot.events.model import Event
+from bot.events.repo import EventRepo
+from bot.forecast.demo import shift_by, shift_to
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import ImportResult, import_forecast
 from bot.wechat.client import image_uploader
@@ -18,6 +21,8 @@ from syndication.articles import Article
 DEMO_EDITOR = "demo"
 #: The demo's sign-in for the admin app (`make run` only: printed, and in the README).
 DEMO_PASSWORD = "meili-changsanjiao"
+#: The day the demo events file is written for; it is moved to today when loaded.
+DEMO_EVENTS_DAY = date(2026, 11, 24)
 DEMO_USERS = (("demo-editor", "editor"), ("demo-reviewer", "reviewer"), ("demo-admin", "admin"))
 
 
@@ -54,3 +59,12 @@ def load_demo_users(redis: Any, now: float) -> list[str]:
     for name, role in DEMO_USERS:
         users.add(redis, name, role, DEMO_PASSWORD, now)
     return [name for name, _ in DEMO_USERS]
+
+
+def load_demo_events(redis: Any, now: datetime) -> list[Event]:
+    """The sample events, moved to start in the coming days, unless any event is stored."""
+    if EventRepo(redis).all():
+        return []
+    sample = resources.files("syndication").joinpath("data/demo_events.csv").read_bytes()
+    shifted = shift_by(sample, timedelta(days=(now.date() - DEMO_EVENTS_DAY).days))
+    return import_events(redis, shifted, now, filename="demo_events.csv")

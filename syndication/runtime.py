@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from bot import ZONE
 from bot.config import Config
 from bot.wechat.client import client_for
-from syndication import datacube, dispatch
+from syndication import datacube, dispatch, reminders
 from syndication.calls import Recorder
 from syndication.scheduler import Job
 from syndication.steps import Context
@@ -50,4 +52,13 @@ def scheduler_jobs(ctx: Context) -> list[Job]:
         Job.cron("trim-log", lambda: dispatch.trim_log(ctx, now()), hour=3, minute=17),
         # Yesterday's figures are ready after 08:00; later runs pick up a day not ready before.
         Job.cron("reads", lambda: datacube.daily(ctx, now()), hour="8-23", minute=20),
+        # Hourly in the day: a reminder is claimed once, so later runs only pick up late sign-ups.
+        Job.cron(
+            "event-reminders",
+            lambda: reminders.remind_due(
+                ctx.config, ctx.redis, datetime.fromtimestamp(now(), ZONE), ctx.client
+            ),
+            hour="9-20",
+            minute=5,
+        ),
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -16,24 +18,32 @@ from syndication.sandbox.pushes import sign_push, text_xml
 OPENID = "oFollower0000000000000000001"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, config_file, redis_server):
+@contextmanager
+def gunicorn(config, redis_url: str) -> Iterator[str]:
     """gunicorn on a socket bound here first: requests queue until a worker is up (no polling)."""
-    path = tmp_path_factory.mktemp("serving") / "config.toml"
-    shutil.copy(config_file, path)
-    config = load_config(path, environ={})
     listener = socket.create_server(("127.0.0.1", 0))
     command = services.gunicorn_command(config, f"fd://{listener.fileno()}")
     process = subprocess.Popen(
         command,
-        env=services.service_env(config, redis_server.url),
+        env=services.service_env(config, redis_url),
         pass_fds=[listener.fileno()],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    yield config, f"http://127.0.0.1:{listener.getsockname()[1]}"
-    services.stop([process])
-    listener.close()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        services.stop([process])
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, config_file, redis_server):
+    path = tmp_path_factory.mktemp("serving") / "config.toml"
+    shutil.copy(config_file, path)
+    config = load_config(path, environ={})
+    with gunicorn(config, redis_server.url) as base:
+        yield config, base
 
 
 def _post(config, base, account_id="zj", text="帮助", **options):

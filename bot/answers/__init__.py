@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import column, forecast, jobs, menu
+from bot.answers import column, events, forecast, jobs, menu
 from bot.router import Router
 
 
@@ -13,5 +13,7 @@ def build_router() -> Router:
     jobs.register(router)
     menu.register(router, entries)
     column.register(router, entries)  # before the forecast: 美丽长三角 is the column, not 长三角
+    events.register(router, entries)  # before the forecast: 南京有什么活动 is not about the air
     forecast.register(router, entries)
+    router.on_type("location", events.location_or(forecast.location_answer))
     return router

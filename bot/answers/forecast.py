@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from datetime import date
 
 from bot.answers.menu import Menu
@@ -14,6 +13,7 @@ from bot.forecast.text import NO_FORECAST, Ask, compose, not_covered
 from bot.forecast.understand import default_day, understand
 from bot.places import MAX_NEAREST_KM, nearest_city, provinces
 from bot.router import Incoming, Router
+from bot.wechat.messages import shared_location
 from bot.wechat.replies import ImageReply, Reply, TextReply
 
 log = logging.getLogger("csj.forecast")
@@ -126,14 +126,10 @@ def no_such_day(words: tuple[str, ...]) -> str:
 
 def location_answer(incoming: Incoming) -> Reply:
     """A shared location: the forecast for the nearest of the 41 cities."""
-    raw = incoming.message.raw
-    try:
-        lat, lng = float(raw.get("Location_X", "")), float(raw.get("Location_Y", ""))
-    except ValueError:
-        lat = lng = math.nan
-    if not (abs(lat) <= 90 and abs(lng) <= 180):  # also NaN and inf, which would crash haversine
+    point = shared_location(incoming.message)
+    if point is None:
         return TextReply("抱歉，没有读到您的位置。可以直接发送城市名，例如「明天南京空气」。")
-    city, km = nearest_city(lat, lng)
+    city, km = nearest_city(*point)
     if km > MAX_NEAREST_KM:
         return TextReply(not_covered(("您所在的位置",)))
     issue = ForecastRepo(incoming.redis).latest()

@@ -16,5 +16,10 @@ def shift_to(data: bytes, first_day: date) -> bytes:
     days = [date.fromisoformat(row["date"]) for row in csv.DictReader(io.StringIO(text))]
     if not days:
         return data
-    offset = timedelta(days=(first_day - min(days)).days)
+    return shift_by(data, timedelta(days=(first_day - min(days)).days))
+
+
+def shift_by(data: bytes, offset: timedelta) -> bytes:
+    """Move every YYYY-MM-DD in a file by whole days (the demo events file too)."""
+    text = data.decode("utf-8-sig")
     return _DATE.sub(lambda m: (date.fromisoformat(m.group(0)) + offset).isoformat(), text).encode()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -103,24 +103,30 @@ def _is_json(text: str, filename: str) -> bool:
     return filename.lower().endswith(".json") or text.lstrip()[:1] in ("[", "{")
 
 
-def _csv_rows(text: str, problems: list[Problem]) -> tuple[dict[str, str], list[_Row]]:
+ColumnCheck = Callable[[list[str], int | None, list[Problem]], bool]
+
+
+def _csv_rows(
+    text: str, problems: list[Problem], check: ColumnCheck | None = None
+) -> tuple[dict[str, str], list[_Row]]:
+    """The rows of a CSV text under its header; `check` judges the header (events reuse this)."""
     # newline=None: old Mac files end lines with a bare CR, which csv refuses mid-field.
     reader = csv.reader(io.StringIO(text, newline=None))
     try:
-        return {}, _csv_body(reader, problems)
+        return {}, _csv_body(reader, problems, check or _check_columns)
     except csv.Error as exc:  # a NUL byte, an unterminated quote …
         problems.append(Problem(reader.line_num, None, f"CSV 格式错误：{exc}"))
         return {}, []
 
 
-def _csv_body(reader: Any, problems: list[Problem]) -> list[_Row]:
+def _csv_body(reader: Any, problems: list[Problem], check: ColumnCheck) -> list[_Row]:
     cells = next(reader, [])
     while cells is not None and not any(c.strip() for c in cells):
         cells = next(reader, None)  # blank lines before the header
     header = [h.strip().lower() for h in cells or []]
     # Spreadsheets add unnamed trailing columns ("…,issued_at,"): fine while they stay empty.
     unnamed = {i for i, h in enumerate(header) if not h}
-    if not _check_columns([h for h in header if h], reader.line_num, problems):
+    if not check([h for h in header if h], reader.line_num, problems):
         return []
     rows = []
     for cells in reader:

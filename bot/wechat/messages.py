@@ -73,6 +73,20 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def shared_location(message: Message) -> tuple[float, float] | None:
+    """(latitude, longitude) of a LOCATION message; None if missing or impossible."""
+    try:
+        lat, lng = (
+            float(message.raw.get("Location_X", "")),
+            float(message.raw.get("Location_Y", "")),
+        )
+    except (TypeError, ValueError):
+        return None
+    if not (abs(lat) <= 90 and abs(lng) <= 180):  # also NaN and inf, which would crash haversine
+        return None
+    return lat, lng
+
+
 def _publish_info(raw: dict[str, Any]) -> dict[str, Any]:
     info = raw.get("PublishEventInfo")
     return info if isinstance(info, dict) else {}

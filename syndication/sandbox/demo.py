@@ -14,6 +14,7 @@ DEMO_MENU = [
         "sub_button": [
             # A click is an event: its news reply shows up to 8 articles, a typed keyword's only 1.
             {"type": "click", "name": "美丽长三角", "key": "COLUMN"},
+            {"type": "click", "name": "环保活动", "key": "EVENTS"},
             {"type": "click", "name": "使用帮助", "key": "HELP"},
             {"type": "view", "name": "生态环境部", "url": "https://www.mee.gov.cn/"},
         ],
