@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import getpass
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,11 @@ CSV_COLUMNS = (
 def _redis(obj: Any) -> Any:
     """The configured Redis (or the embedded one) for the command's duration."""
     return services.redis_client(obj.config)
+
+
+def _now(obj: Any) -> datetime:
+    """The command's time in Beijing, from the CLI's (injectable) clock."""
+    return datetime.fromtimestamp(obj.clock(), ZONE)
 
 
 def _by() -> str:
@@ -61,7 +65,7 @@ def add_command(obj: Any, **options: str) -> None:
     values = {name: value for name, value in options.items() if value is not None}
     problems: list[Problem] = []
     event = check_event(
-        values, datetime.now(ZONE), lambda c, m: problems.append(Problem(None, f"--{c}", m))
+        values, _now(obj), lambda c, m: problems.append(Problem(None, f"--{c}", m))
     )
     with _redis(obj) as redis:
         repo = EventRepo(redis)
@@ -76,7 +80,7 @@ def add_command(obj: Any, **options: str) -> None:
             _reject(ImportRejected(problems), "nothing was added")
         added = repo.add([event])[0]
         audit.record(
-            redis, _by(), "event-add", "", time.time(), event=added.number, title=added.title
+            redis, _by(), "event-add", "", obj.clock(), event=added.number, title=added.title
         )
     click.echo(f"added #{added.number} {added.title} ({added.when()}, {added.capacity} places)")
 
@@ -89,11 +93,11 @@ def import_command(obj: Any, file: Path) -> None:
     stored."""
     with _redis(obj) as redis:
         try:
-            added = import_events(redis, file.read_bytes(), datetime.now(ZONE), filename=file.name)
+            added = import_events(redis, file.read_bytes(), _now(obj), filename=file.name)
         except ImportRejected as rejected:
             _reject(rejected, "no event was imported")
         numbers = [e.number for e in added]
-        audit.record(redis, _by(), "event-import", "", time.time(), file=file.name, events=numbers)
+        audit.record(redis, _by(), "event-import", "", obj.clock(), file=file.name, events=numbers)
     click.echo(f"imported {len(added)} events:")
     for event in added:
         click.echo(f"  #{event.number} {event.title} ({event.when()})")
@@ -111,7 +115,7 @@ def _reject(rejected: ImportRejected, what: str) -> None:
 @click.pass_obj
 def list_command(obj: Any, show_all: bool) -> None:
     """Events by number: when, where, places left, people waiting, sign-up window."""
-    now = datetime.now(ZONE)
+    now = _now(obj)
     with _redis(obj) as redis:
         repo = EventRepo(redis)
         listed = repo.counts(repo.all()) if show_all else repo.upcoming(now)
@@ -150,7 +154,7 @@ def cancel_command(obj: Any, number: int) -> None:
         told = call_off(redis, event)
         if told is None:
             raise click.ClickException(f"#{number} {event.title} is already cancelled")
-        audit.record(redis, _by(), "event-cancel", "", time.time(), event=number, told=told)
+        audit.record(redis, _by(), "event-cancel", "", obj.clock(), event=number, told=told)
     click.echo(
         f"cancelled #{number} {event.title}; {told} follower(s) will be told when they next write"
     )
@@ -191,7 +195,7 @@ def remind_command(obj: Any) -> None:
     """Send the day-before reminders now (the scheduler does it hourly) and list who was not
     reminded, and why."""
     with _redis(obj) as redis:
-        results = reminders.remind_due(obj.config, redis, datetime.now(ZONE))
+        results = reminders.remind_due(obj.config, redis, _now(obj))
     if not results:
         click.echo("no one to remind: no event with sign-ups starts tomorrow")
     for reminder in results:

@@ -1,6 +1,6 @@
 """`csj events add|import|list|registrations|remind` through click's CliRunner, on the test Redis.
 
-The commands run on the real clock, so the sample is moved to sit around today.
+The commands run on the tests' clock (conftest's NOW), and the sample is moved to sit around it.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -17,18 +18,21 @@ from bot.events import signup
 from bot.events.repo import EventRepo
 from syndication import audit
 from syndication.cli import main
+from tests.conftest import NOW
 from tests.events_support import NANJING, shifted_sample
 
+TODAY = datetime.fromtimestamp(NOW, ZONE)
 OPENIDS = [f"oFollower{i:019d}" for i in range(3)]
 
 
 @pytest.fixture
-def csj(config_file, redis_server, redis):
+def csj(config_file, redis_server, redis, clock):
     def run(*args: str):
         return CliRunner().invoke(
             main,
             ["--config", str(config_file), "events", *args],
             env={"CSJ_REDIS__URL": redis_server.url},
+            obj=SimpleNamespace(clock=clock),
         )
 
     return run
@@ -37,12 +41,12 @@ def csj(config_file, redis_server, redis):
 @pytest.fixture
 def sample_file(tmp_path):
     path = tmp_path / "events.csv"
-    path.write_bytes(shifted_sample(datetime.now(ZONE)))
+    path.write_bytes(shifted_sample(TODAY))
     return path
 
 
 def _at(days: int, hour: int = 9) -> str:
-    when = datetime.now(ZONE).replace(hour=hour, minute=30) + timedelta(days=days)
+    when = TODAY.replace(hour=hour, minute=30) + timedelta(days=days)
     return when.strftime("%Y-%m-%d %H:%M")
 
 
@@ -96,7 +100,7 @@ def test_add_lists_every_problem(csj, redis):
 def test_registrations_csv_hides_openids(csj, sample_file, redis):
     csj("import", str(sample_file))
     repo = EventRepo(redis)
-    now = datetime.now(ZONE).timestamp()
+    now = TODAY.timestamp()
     small = repo.add([_capacity(repo.get(NANJING), 1)])[0]
     for i, openid in enumerate(OPENIDS):
         signup.sign_up(redis, small.number, "sh", openid, now, f"m{i}")
@@ -133,7 +137,7 @@ def _capacity(event, capacity: int):
 def test_the_demo_events_load_once_around_today(redis):
     from syndication.demo import load_demo_events
 
-    now = datetime.now(ZONE)
+    now = TODAY
     loaded = load_demo_events(redis, now)
     assert len(loaded) == 6 and all(e.start > now for e in loaded)
     assert load_demo_events(redis, now) == []
@@ -141,7 +145,7 @@ def test_the_demo_events_load_once_around_today(redis):
 
 def test_cancel(csj, sample_file, redis):
     csj("import", str(sample_file))
-    signup.sign_up(redis, NANJING, "sh", OPENIDS[0], datetime.now(ZONE).timestamp(), "m")
+    signup.sign_up(redis, NANJING, "sh", OPENIDS[0], TODAY.timestamp(), "m")
     result = csj("cancel", str(NANJING))
     assert result.exit_code == 0, result.output
     assert "1 follower(s) will be told" in result.output
