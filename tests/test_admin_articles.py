@@ -307,7 +307,7 @@ def test_the_grid_shows_each_accounts_state_after_the_engine_publishes(
     engine.advance(200)
     assert set(engine.states("A1").values()) == {pubs.PUBLISHED}
     grid = client.get("/articles").get_data(as_text=True)
-    assert grid.count('class="st st-published"') == 4
+    assert grid.count('<a class="st st-published"') == 4 and "全部已发布" in grid
     page = client.get("/articles/A1").get_data(as_text=True)
     for account in ("sh", "js", "zj", "ah"):
         url = engine.pub("A1", account).url

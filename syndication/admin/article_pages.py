@@ -10,7 +10,7 @@ from bot import ZONE
 from bot.config import Config
 from syndication import actions, audit, records, review
 from syndication import publications as pubs
-from syndication.articles import AWAITING, CANCELLED, Article
+from syndication.articles import AWAITING, CANCELLED, STARTED, STATE_NAMES, Article
 
 #: A grid cell for an account whose publication does not exist yet, by the article's state.
 NOT_STARTED = {AWAITING: ("awaiting", "待审核"), CANCELLED: ("cancelled", "已取消")}
@@ -51,13 +51,19 @@ class Row:
     article: Article
     cells: dict[str, Cell]  # account id -> its cell, for every configured account
 
+    @property
+    def status(self) -> Cell:
+        return status(self.article, self.cells)
+
 
 def grid(redis: Any, config: Config, state: str | None, limit: int) -> list[Row]:
     """The newest articles (in `state`), each with a cell per configured account."""
-    return [
-        Row(article, _cells(config, article, actions.publications(redis, article)))
-        for article in review.newest(redis, state, limit)
-    ]
+    return [row(redis, config, article) for article in review.newest(redis, state, limit)]
+
+
+def row(redis: Any, config: Config, article: Article) -> Row:
+    """One article with its cells."""
+    return Row(article, _cells(config, article, actions.publications(redis, article)))
 
 
 def _cells(config: Config, article: Article, found: dict[str, pubs.Publication]) -> dict[str, Cell]:
@@ -76,6 +82,7 @@ def _cells(config: Config, article: Article, found: dict[str, pubs.Publication])
 class Day:
     day: date
     items: list[tuple[str, Article]]  # ("HH:MM", article), in time order
+    today: bool = False
 
 
 def week_start(text: str, now: float) -> date:
@@ -87,14 +94,18 @@ def week_start(text: str, now: float) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def week(redis: Any, monday: date) -> list[Day]:
+def week(redis: Any, monday: date, now: float) -> list[Day]:
     """The seven days from `monday`, each with the articles due (or queued, if "now") that day."""
     days = {monday + timedelta(days=i): [] for i in range(7)}
     for article in review.newest(redis, None, WEEK_LIMIT):
         moment = datetime.fromtimestamp(article.publish_at or article.created_at, ZONE)
         if moment.date() in days:
             days[moment.date()].append((moment.strftime("%H:%M"), article))
-    return [Day(day, sorted(items, key=lambda item: item[0])) for day, items in days.items()]
+    today = datetime.fromtimestamp(now, ZONE).date()
+    return [
+        Day(day, sorted(items, key=lambda item: item[0]), day == today)
+        for day, items in days.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -110,15 +121,16 @@ class Step:
 def timelines(redis: Any, article: Article) -> dict[str, list[Step]]:
     """Per account: its publication's start, every API call, people's retries and cancels, now."""
     found = actions.publications(redis, article)
-    calls = records.log_entries(redis, article=article.id)
-    trail = [e for e in audit.entries(redis, article=article.id) if "accounts" in e.detail]
+    calls = list(reversed(records.log_entries(redis, article=article.id)))  # oldest first
+    trail = [e for e in history(redis, article) if "accounts" in e.detail]
     out = {}
     for account in article.accounts:
         pub = found.get(account)
-        steps = [_call(e) for e in calls if e.account == account]
+        begun, now = _states(pub) if pub else ([], [])
+        steps = begun + [_call(e) for e in calls if e.account == account]
         steps += [_person(e, account) for e in trail if account in e.detail["accounts"]]
-        steps += _states(pub) if pub else []
-        out[account] = sorted(steps, key=lambda s: s.at)
+        # A stable sort: within one second, the order above (begun, calls, people, now) holds.
+        out[account] = sorted(steps + now, key=lambda s: s.at)
     return out
 
 
@@ -138,15 +150,25 @@ def _person(entry: audit.Entry, account: str) -> Step:
     return Step(entry.at, text, "person", str(entry.detail["accounts"][account]))
 
 
-def _states(pub: pubs.Publication) -> list[Step]:
+def _states(pub: pubs.Publication) -> tuple[list[Step], list[Step]]:
     """What the publication's record itself tells: when it began, and where it stands now."""
-    steps = [Step(pub.created_at, "开始发布", "state", "排队等待处理")]
+    begun = [Step(pub.created_at, "开始发布", "state", "排队等待处理")]
     if pub.state == pubs.PUBLISHED:
-        steps.append(Step(pub.published_at or pub.updated_at, "已发布", "state", pub.url))
-    else:
-        detail = pub.reason or (f"errcode {pub.errcode}" if pub.errcode else "")
-        steps.append(Step(pub.updated_at, f"当前：{pub.state_name}", "state", detail))
-    return steps
+        return begun, [Step(pub.published_at or pub.updated_at, "已发布", "state", pub.url)]
+    detail = pub.reason or (f"errcode {pub.errcode}" if pub.errcode else "")
+    return begun, [Step(pub.updated_at, f"当前：{pub.state_name}", "state", detail)]
+
+
+def status(article: Article, cells: dict[str, Cell]) -> Cell:
+    """The article's state in a word; a started one by how its accounts stand."""
+    if article.state != STARTED:
+        return Cell(article.state, STATE_NAMES[article.state])
+    mine = [c.state for c in cells.values() if c.state != "none"]
+    if mine and all(s == pubs.PUBLISHED for s in mine):
+        return Cell(pubs.PUBLISHED, "全部已发布")
+    if any(s in (pubs.FAILED, pubs.UNCONFIRMED) for s in mine):
+        return Cell(pubs.FAILED, "需处理")
+    return Cell(STARTED, "发布中")
 
 
 def history(redis: Any, article: Article) -> list[audit.Entry]:

@@ -76,7 +76,7 @@ def calendar() -> str:
     """One week (Monday first, Asia/Shanghai) of publish times; ?week=YYYY-MM-DD moves it."""
     ext = _ext()
     monday = article_pages.week_start(request.args.get("week", ""), ext["clock"]())
-    days = article_pages.week(ext["redis"], monday)
+    days = article_pages.week(ext["redis"], monday, ext["clock"]())
     return render_template(
         "articles_calendar.html",
         days=days,
@@ -193,6 +193,7 @@ def show(article_id: str) -> str:
     return render_template(
         "article.html",
         article=article,
+        status=article_pages.row(redis, ext["config"], article).status,
         html=html,
         publications=actions.publications(redis, article),
         timelines=article_pages.timelines(redis, article),
