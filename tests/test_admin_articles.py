@@ -191,6 +191,26 @@ def test_preview_without_javascript_renders_on_the_server_and_stores_nothing(cli
     assert stored_nothing(redis)
 
 
+@pytest.mark.parametrize(
+    ("action", "pasted", "fixed"),
+    [
+        pytest.param("strip_pinyin", "長三角區(qū)域", "長三角區域", id="pinyin"),
+        pytest.param("to_simplified", "長三角區(qū)域", "长三角区(qū)域", id="simplified"),
+    ],
+)
+def test_the_lints_one_click_fixes_change_the_form_and_store_nothing(
+    client, auth, redis, action, pasted, fixed
+):
+    auth.login("editor1")
+    page = client.get("/articles/new").get_data(as_text=True)
+    assert f'value="{action}" id="fix-{action}" class="secondary" hidden' in page
+    response = submit(client, action=action, title=pasted, body=f"{pasted}\n\n![图](fig.png)")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'name="title" value="{fixed}"' in page
+    assert f">{fixed}\n\n![图](fig.png)</textarea>" in page
+    assert stored_nothing(redis)
+
+
 def test_pasted_html_goes_through_the_sanitiser(client, auth, redis):
     auth.login("editor1")
     pasted = '<p style="color:red" onclick="x()">粘贴的<b>正文</b></p><script>alert(1)</script>'

@@ -122,5 +122,7 @@ def test_rich_text_pasted_from_a_web_page_becomes_the_html_body(page, site):  # 
     assert page.locator("#wx-body h2").count() == 1
     page.wait_for_function("document.getElementById('preview-warnings').textContent.includes('拼音')")
     shot(page, "article-paste")
+    page.click("#fix-strip_pinyin")  # the lint's one-click fix, then save
+    assert "(qū)" not in page.input_value("#body") and "區域协作" in page.input_value("#body")
     page.click("button[value=save]")
     assert page.url == f"{base}/articles/A1" and "共同签署" in page.inner_text(".wx-body")

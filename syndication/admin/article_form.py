@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from bot import ZONE
 from bot.config import Config
-from syndication import articles, content, sources
+from syndication import articles, checks, content, sources
 from syndication.admin import intake
 from syndication.articles import Article
 from syndication.sources import ArticleInput, Loader
@@ -27,6 +27,12 @@ from syndication.sources import ArticleInput, Loader
 WHERE = "表单"
 FORMATS = {"markdown": "Markdown", "html": "HTML（粘贴的富文本）"}
 TEXTS = ("title", "author", "digest", "source_url")
+#: The lint's one-click fixes (actions of the form's buttons), applied to every text field.
+FIXES = {
+    "strip_pinyin": checks.strip_pinyin_annotations,
+    "to_simplified": checks.to_simplified,
+}
+FIXED_FIELDS = ("title", "author", "digest", "body")
 _BLOB = re.compile(r"csj-blob:([0-9a-f]{64})")
 
 
@@ -63,6 +69,18 @@ class ArticleForm:
         if not self.images or not self.new_images:
             return ""
         return json.dumps({n: base64.b64encode(d).decode() for n, d in self.images.items()})
+
+
+def fix(form: ArticleForm, action: str) -> ArticleForm:
+    """The form with one of FIXES applied to its title, author, digest and body."""
+    change = FIXES[action]
+    return replace(form, **{name: change(getattr(form, name)) for name in FIXED_FIELDS})
+
+
+def fixes_for(form: ArticleForm) -> list[str]:
+    """The FIXES that would change something in the form."""
+    texts = [getattr(form, name) for name in FIXED_FIELDS]
+    return [action for action, change in FIXES.items() if any(change(t) != t for t in texts)]
 
 
 def blank(config: Config) -> ArticleForm:

@@ -31,6 +31,7 @@ class Preview:
     cover: str = ""  # a data: URI of the prepared cover, or ""
     problems: list[str] = field(default_factory=list)  # saving would refuse these
     warnings: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)  # article_form.FIXES that apply
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -38,6 +39,7 @@ class Preview:
             "cover": self.cover,
             "problems": self.problems,
             "warnings": self.warnings,
+            "fixes": self.fixes,
         }
 
 
@@ -73,7 +75,8 @@ def preview(form: ArticleForm) -> Preview:
         form.title, form.author, form.digest, form.body, rendered.html, form.body_format
     )
     advice = rendered.warnings + lint + (cover_notes if cover else []) + notes
-    return Preview(html, cover, problems, list(dict.fromkeys(advice)))
+    fixes = article_form.fixes_for(form)
+    return Preview(html, cover, problems, list(dict.fromkeys(advice)), fixes)
 
 
 def _offline(names: dict[str, bytes]) -> Loader:

@@ -110,8 +110,8 @@ def new() -> Any:
     ext = _ext()
     if request.method == "GET":
         return _form_page(article_form.blank(ext["config"]), None)
-    form = article_form.from_request(request.form, request.files)
-    if request.form.get("action") == "preview":
+    form, saving = _submitted()
+    if not saving:
         return _form_page(form, None, preview(form))
     try:
         data = article_form.to_input(form)
@@ -135,9 +135,9 @@ def edit(article_id: str) -> Any:
         form = article_form.from_article(before)
         shown = preview(article_form.with_stored(ext["redis"], form, before))
         return _form_page(form, before, shown)
-    form = article_form.from_request(request.form, request.files)
+    form, saving = _submitted()
     checked = article_form.with_stored(ext["redis"], form, before)
-    if request.form.get("action") == "preview":
+    if not saving:
         return _form_page(form, before, preview(checked))
     try:
         changes = article_form.changes(before, article_form.to_input(checked), form)
@@ -148,6 +148,16 @@ def edit(article_id: str) -> Any:
         return _form_page(form, before, preview(checked), exc.problems)
     flash(f"已保存第 {after.version} 版，{STATE_NAMES[after.state]}")
     return redirect(url_for(".show", article_id=article_id))
+
+
+def _submitted() -> tuple[ArticleForm, bool]:
+    """The submitted form (with a one-click fix applied if that was the button), and whether
+    to save it (else: show it again with its preview)."""
+    form = article_form.from_request(request.form, request.files)
+    action = request.form.get("action", "save")
+    if action in article_form.FIXES:
+        form = article_form.fix(form, action)
+    return form, action == "save"
 
 
 def _form_page(

@@ -32,6 +32,9 @@
     fill($("preview-warnings"), result.warnings);
     $("problem-count").textContent = result.problems.length;
     $("warning-count").textContent = result.warnings.length;
+    ["strip_pinyin", "to_simplified"].forEach(function (fix) {
+      $("fix-" + fix).hidden = result.fixes.indexOf(fix) < 0;
+    });
   }
 
   function update() {
