@@ -35,20 +35,20 @@ def sample() -> tuple[dict, str, bytes]:
     return meta, body, folder.joinpath(meta["cover"]).read_bytes()
 
 
-def write_article(page, base: str) -> None:
+def write_article(tab, base: str) -> None:
     """What an editor does: open 写文章, fill in the sample, choose its cover."""
     meta, body, cover = sample()
-    page.goto(f"{base}/articles/new")
+    tab.goto(f"{base}/articles/new")
     for name in ("title", "author", "digest"):
-        page.fill(f"#{name}", meta[name])
-    page.fill("#body", body)
-    page.set_input_files(
+        tab.fill(f"#{name}", meta[name])
+    tab.fill("#body", body)
+    tab.set_input_files(
         "#cover", files=[{"name": meta["cover"], "mimeType": "image/jpeg", "buffer": cover}]
     )
 
 
-def sign_out(page) -> None:
-    page.click("text=退出")
+def sign_out(tab) -> None:
+    tab.click("text=退出")
 
 
 def test_an_article_written_in_the_form_reaches_every_account(page, site):  # noqa: F811
@@ -120,7 +120,9 @@ def test_rich_text_pasted_from_a_web_page_becomes_the_html_body(page, site):  # 
     assert page.input_value("#body") == PASTED
     page.wait_for_function("document.getElementById('wx-body').textContent.includes('共同签署')")
     assert page.locator("#wx-body h2").count() == 1
-    page.wait_for_function("document.getElementById('preview-warnings').textContent.includes('拼音')")
+    page.wait_for_function(
+        "document.getElementById('preview-warnings').textContent.includes('拼音')"
+    )
     shot(page, "article-paste")
     page.click("#fix-strip_pinyin")  # the lint's one-click fix, then save
     assert "(qū)" not in page.input_value("#body") and "區域协作" in page.input_value("#body")
