@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
 
 import pytest
+from PIL import Image
 
 from bot.store import SynKeys
 from syndication import articles, audit
@@ -131,6 +133,16 @@ def test_every_problem_is_shown_beside_the_form_and_nothing_is_stored(
     assert problem in page
     assert ">沪苏浙皖共同发起成立长三角区域生态环境宣教联盟。<" in page  # as typed
     assert stored_nothing(redis)
+
+
+def test_a_cover_over_the_apps_2_mb_form_limit_is_taken(client, auth, redis):
+    auth.login("editor1")
+    photo = io.BytesIO()
+    Image.frombytes("RGB", (1600, 900), os.urandom(1600 * 900 * 3)).save(photo, "PNG")
+    assert photo.tell() > 4 * 1024 * 1024  # noise does not compress
+    photo.seek(0)
+    assert submit(client, cover=(photo, "photo.png")).status_code == 302
+    assert articles.load(redis, "A1").cover
 
 
 def test_uploads_are_kept_when_the_form_comes_back(client, auth, redis):

@@ -46,9 +46,13 @@ def _ext() -> dict[str, Any]:
     return current_app.extensions["csj_admin"]
 
 
-@bp.before_request
-def _limits() -> None:
-    """A cover and a few images of up to 10 MB each, as the posts API takes."""
+@bp.url_value_preprocessor
+def _limits(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A cover and a few images of up to 10 MB each, as the posts API takes.
+
+    Set here, not in before_request: URL preprocessors run before the app's before_request
+    functions, and the CSRF check there reads the form (under the app's 2 MB limit otherwise).
+    """
     request.max_content_length = posts.MAX_REQUEST_BYTES
     request.max_form_memory_size = posts.MAX_REQUEST_BYTES  # kept uploads ride in hidden fields
 
