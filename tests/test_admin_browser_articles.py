@@ -11,8 +11,8 @@ import pytest
 
 from syndication import sources
 from syndication.admin import create_app, users
+from tests.browser_support import PASSWORD, shot, sign_in
 from tests.test_admin_articles import with_approvals
-from tests.test_admin_browser import PASSWORD, chromium, page, shot, sign_in  # noqa: F401
 
 ACCOUNTS = ("sh", "js", "zj", "ah")
 
@@ -51,7 +51,7 @@ def sign_out(tab) -> None:
     tab.click("text=退出")
 
 
-def test_an_article_written_in_the_form_reaches_every_account(page, site):  # noqa: F811
+def test_an_article_written_in_the_form_reaches_every_account(page, site):
     engine, base = site
     sign_in(page, base, "editor1")
     write_article(page, base)
@@ -102,7 +102,7 @@ PASTED = (
 )
 
 
-def test_rich_text_pasted_from_a_web_page_becomes_the_html_body(page, site):  # noqa: F811
+def test_rich_text_pasted_from_a_web_page_becomes_the_html_body(page, site):
     _, base = site
     sign_in(page, base, "editor1")
     write_article(page, base)
