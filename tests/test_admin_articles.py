@@ -311,6 +311,29 @@ def test_retry_and_cancel_from_the_article_page(client, auth, redis, clock):
     assert "editor1 重试（已核对，强制）" in timeline and "editor1 取消" in timeline
 
 
+def test_the_week_shows_each_article_on_its_day(client, auth):
+    auth.login("editor1")
+    submit(client)  # 2026-11-25 09:00, a Wednesday
+    week = client.get("/articles/calendar?week=2026-11-26").get_data(as_text=True)
+    assert "2026年11月23日 起的一周" in week
+    wednesday = week[week.index("周三") : week.index("周四")]
+    assert "09:00" in wednesday and "长三角区域生态环境宣教联盟正式成立" in wednesday
+    assert re.search(r'aria-current="date">\s*<h2>周二', week)  # the clock's day
+    later = client.get("/articles/calendar?week=2026-12-01").get_data(as_text=True)
+    assert "宣教联盟" not in later and "?week=2026-11-23" in later  # 上一周
+    assert "2026年11月23日" in client.get("/articles/calendar?week=nonsense").get_data(as_text=True)
+
+
+def test_unknown_articles_are_404_and_started_ones_cannot_be_edited(client, auth, redis):
+    auth.login("editor1")
+    assert client.get("/articles/A9").status_code == 404
+    submit(client)
+    redis.hset(SynKeys.article("A1"), "state", articles.STARTED)
+    response = client.get("/articles/A1/edit")
+    assert response.status_code == 302 and response.headers["Location"] == "/articles/A1"
+    assert "的文章不能再修改" in client.get("/articles/A1").get_data(as_text=True)
+
+
 def test_a_reviewer_may_not_retry_and_an_unstarted_article_is_cancelled_whole(client, auth, redis):
     auth.login("editor1")
     submit(client)

@@ -12,6 +12,7 @@ import pytest
 from syndication import sources
 from syndication.admin import create_app, users
 from tests.browser_support import PASSWORD, shot, sign_in
+from tests.publishing_support import png
 from tests.test_admin_articles import with_approvals
 
 ACCOUNTS = ("sh", "js", "zj", "ah")
@@ -94,6 +95,24 @@ def test_an_article_written_in_the_form_reaches_every_account(page, site):
 
     page.goto(engine.pub("A1", "sh").url)  # the real article, on the sandbox's account page
     assert "长三角区域生态环境宣教联盟正式成立" in page.content()
+
+
+def test_chosen_body_images_are_referred_to_and_previewed(page, site):
+    _, base = site
+    sign_in(page, base, "editor1")
+    write_article(page, base)
+    page.set_input_files(
+        "#images", files=[{"name": "联盟成立.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    assert "![](<联盟成立.png>)" in page.input_value("#body")
+    page.wait_for_function(
+        "document.querySelector('#wx-body img') !== null"
+        " && document.querySelector('#wx-body img').src.startsWith('data:image/')"
+    )
+    assert page.inner_text("#problem-count") == "0"
+    page.click("button[value=save]")
+    assert page.url == f"{base}/articles/A1"
+    assert page.locator(".wx-body img").evaluate("img => img.naturalWidth") > 0
 
 
 PASTED = (

@@ -80,6 +80,23 @@
     later();
   }
 
+  function referImages() {
+    // Markdown refers to a chosen image by its file name: put the reference in for the editor.
+    if (!form.querySelector("input[name=body_format][value=markdown]").checked) return;
+    var body = form.body;
+    var refs = Array.prototype.map.call($("images").files, function (file) {
+      return file.name;
+    }).filter(function (name) {
+      return body.value.indexOf(name) < 0;
+    }).map(function (name) {
+      return "![](<" + name + ">)";
+    });
+    if (!refs.length) return;
+    var at = body.selectionEnd || body.value.length;
+    body.value = body.value.slice(0, at) + "\n\n" + refs.join("\n\n") + "\n\n" + body.value.slice(at);
+  }
+
+  $("images").addEventListener("change", referImages);
   var paste = $("paste");
   paste.hidden = false;
   paste.addEventListener("paste", pasted);
