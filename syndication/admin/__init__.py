@@ -27,6 +27,7 @@ def create_app(
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
     from syndication.admin import auth, forecasts, posts
+    from syndication.admin.articles import bp as articles_bp
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -52,6 +53,7 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
+    app.register_blueprint(articles_bp)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, current_app, request
 
 from syndication import actions, articles, audit, review, sources
+from syndication.admin import intake
 from syndication.articles import STATE_NAMES, ArticleError
 from syndication.sources import ArticleInput
 
@@ -171,22 +172,10 @@ def _build(
     files: Mapping[str, bytes],
     problems: list[str],
 ) -> tuple[ArticleInput, str]:
-    """Check every field at once (sources.build_input), with the problems found so far."""
+    """Check every field at once (intake.build), with the problems found so far."""
     by = _person(meta.pop("by", None), problems)
     body, body_format = meta.pop("body", None), meta.pop("body_format", "markdown")
-    if not isinstance(body, str):
-        problems.append(f"{WHERE}：缺少 body（正文，Markdown 或 HTML 文本）")
-        body = ""
-    try:
-        load = sources.supplied_loader(files)
-        data = sources.build_input(
-            meta, body, str(body_format), where=WHERE, load=load, cover=cover
-        )
-    except ArticleError as exc:
-        raise ArticleError(problems + exc.problems) from None
-    if problems:
-        raise ArticleError(problems)
-    return data, by
+    return intake.build(meta, body, body_format, cover, files, problems, where=WHERE), by
 
 
 def _person(field: Any, problems: list[str]) -> str:
