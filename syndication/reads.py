@@ -141,6 +141,16 @@ def article_summary(redis: Any, config: Config, limit: int | None = None) -> lis
     return ordered[:limit] if limit is not None else ordered
 
 
+def for_article(redis: Any, config: Config, article: str) -> dict[str, AccountReads]:
+    """One article's newest figures on each column account that carries it."""
+    out: dict[str, AccountReads] = {}
+    for account in column_accounts(config):
+        entry = next((e for e in column_entries(redis, account) if e.article == article), None)
+        if entry is not None:
+            out[account] = latest_totals(redis, account, entry.msgid)
+    return out
+
+
 def column_totals(summaries: list[ArticleReads]) -> dict[str, tuple[int, int]]:
     """Per account: (readers, shares) summed over the column's articles."""
     out: dict[str, tuple[int, int]] = {}

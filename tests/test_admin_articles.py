@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.store import SynKeys
-from syndication import articles, audit
+from syndication import articles, audit, datacube, reads
 from syndication import publications as pubs
 from syndication.admin import create_app, users
 from syndication.articles import AWAITING, CANCELLED, SCHEDULED
@@ -368,3 +368,11 @@ def test_the_grid_shows_each_accounts_state_after_the_engine_publishes(
         url = engine.pub("A1", account).url
         assert url and f'href="{url}"' in page
     assert "提交发表（freepublish/submit）" in page and "第1期" in page
+    assert page.count("微信次日 8 点后提供，尚未取得") == 4  # no figures pulled yet
+
+    clock.now += 2 * 86400  # two days on, after 08:00: yesterday's figures are ready
+    datacube.daily(engine.ctx, clock())
+    page = client.get("/articles/A1").get_data(as_text=True)
+    for account in ("sh", "js", "zj", "ah"):
+        seen = reads.for_article(redis, engine.ctx.config, "A1")[account]
+        assert seen.readers and f"{seen.readers} 人阅读" in page

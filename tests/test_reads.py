@@ -19,7 +19,7 @@ from syndication.sandbox import datacube as sandbox_datacube
 from syndication.sandbox import figures
 from tests.test_publishing_sample import ACCOUNTS, sample_input
 
-PUBLISHED_ON = date(2026, 11, 24)  # conftest's NOW, 08:00 Beijing time
+PUBLISHED_ON = date(2026, 11, 24)  # the day of conftest's NOW (10:40 Beijing time)
 DAY = 86400
 
 

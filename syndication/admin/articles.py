@@ -26,7 +26,7 @@ from flask import (
 )
 
 from bot import ZONE
-from syndication import actions, articles, content, review
+from syndication import actions, articles, content, reads, review
 from syndication import publications as pubs
 from syndication.admin import article_form, article_pages, posts
 from syndication.admin.article_form import ArticleForm
@@ -211,6 +211,7 @@ def show(article_id: str) -> str:
         html=html,
         publications=actions.publications(redis, article),
         timelines=article_pages.timelines(redis, article),
+        figures=reads.for_article(redis, ext["config"], article.id),
         history=article_pages.history(redis, article),
         describe=article_pages.describe,
         action_names=article_pages.ACTION_NAMES,
