@@ -27,6 +27,7 @@ def create_app(
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
     from syndication.admin import auth, forecasts, posts
+    from syndication.admin.dashboard import register_ops_pages
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -52,6 +53,7 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
+    register_ops_pages(app)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.
