@@ -15,6 +15,7 @@ def signed_in(app, name: str, password: str = PASSWORD):
     client = app.test_client()
     response = AuthActions(client).login(name, password)
     assert response.status_code == 302, f"{name} could not sign in"
+    client.get("/")  # signing in starts a new session: a page gives it its CSRF token
     return client
 
 
