@@ -29,7 +29,14 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("errors", {})
     context.setdefault("row_errors", {})
     listed = users.list_users(_ext()["redis"])
-    return render_template("users.html", users=listed, roles=users.ROLES, **context), status
+    names = {u.name for u in listed}
+    # A problem with a user not listed (gone meanwhile, or a forged form) has no row to sit in.
+    general = [
+        m for n, errs in context["row_errors"].items() if n not in names for m in errs.values()
+    ]
+    return render_template(
+        "users.html", users=listed, roles=users.ROLES, general_errors=general, **context
+    ), status
 
 
 @bp.get("")
