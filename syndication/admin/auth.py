@@ -136,7 +136,9 @@ def _refuse(roles: tuple[str, ...]) -> Response | None:
     if not allowed(g.user, roles):
         names = "、".join(users.ROLE_NAMES[r] for r in roles)
         message = f"没有权限：需要{names}角色"
-        return _json({"errors": [message]}, 403) if _is_api() else Response(message, 403)
+        if _is_api():
+            return _json({"errors": [message]}, 403)
+        return Response(render_template("refused.html", message=message), 403)
     return None
 
 

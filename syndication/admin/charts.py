@@ -24,13 +24,13 @@ Series = Mapping[str, Mapping[str, float]]
 class Frame:
     """The drawing's geometry, in SVG units (the viewBox)."""
 
-    width: float = 480
-    height: float = 250
-    left: float = 40  # room for the y labels
-    right: float = 8
-    top: float = 22  # room for the unit
+    width: float = 420  # narrow, so the text stays ~11 px on a phone's 340 px
+    height: float = 240
+    left: float = 36  # room for the y labels
+    right: float = 22  # room for the last day's label, centred under the last bar
+    top: float = 30  # room for the unit above the top value
     bottom: float = 26  # room for the x labels
-    font: float = 15
+    font: float = 14
 
     @property
     def plot_width(self) -> float:
@@ -128,7 +128,7 @@ def _grid(top: float, step: float, unit: str, frame: Frame = FRAME) -> str:
             f"{fmt(value)}</text>"
         )
     out.append(
-        f'<text x="{frame.left - 6:g}" y="{frame.top - 8:g}" text-anchor="end" '
+        f'<text x="{frame.left - 6:g}" y="{frame.top - 14:g}" text-anchor="end" '
         f'fill="#4a5663">{escape(unit)}</text>'
     )
     return "".join(out)
