@@ -18,6 +18,7 @@ from syndication import services
 from syndication.demo import (
     DEMO_PASSWORD,
     load_demo_article,
+    load_demo_checks,
     load_demo_forecast,
     load_demo_users,
 )
@@ -175,6 +176,7 @@ def _load_demo(config: Config, url: str) -> None:
         result = load_demo_forecast(config, redis, datetime.now(ZONE))
         article = load_demo_article(config, redis, time.time())
         load_demo_users(redis, time.time())
+        checked = load_demo_checks(config, redis, time.time())
     finally:
         redis.close()
     if article is not None:
@@ -182,6 +184,8 @@ def _load_demo(config: Config, url: str) -> None:
             f"  demo     sample column article {article.id} queued for {len(article.accounts)}"
             " accounts: it appears on each sandbox account page in a few seconds"
         )
+    if checked:
+        click.echo(f"  demo     token checked for {', '.join(checked)} (admin: 账号)")
     if result is None:
         click.echo("  demo     a forecast is already stored; left as it is")
     else:

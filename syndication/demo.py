@@ -54,3 +54,21 @@ def load_demo_users(redis: Any, now: float) -> list[str]:
     for name, role in DEMO_USERS:
         users.add(redis, name, role, DEMO_PASSWORD, now)
     return [name for name, _ in DEMO_USERS]
+
+
+def load_demo_checks(config: Config, redis: Any, now: float) -> list[str]:
+    """Check each account's token once against the sandbox, so the accounts page and the
+    dashboard's health show a real answer; return the accounts whose check succeeded."""
+    from syndication import account_actions, account_status, audit
+
+    passed = []
+    for account in config.accounts.values():
+        if "check" in account_status.remembered(redis, account.id):
+            continue  # checked before (maybe by a person since): leave it
+        result = account_actions.check_token(config, redis, account, lambda: now)
+        audit.record(
+            redis, DEMO_EDITOR, "account-check", "", now, account=account.id, ok=result["ok"]
+        )
+        if result["ok"]:
+            passed.append(account.id)
+    return passed

@@ -156,3 +156,15 @@ def test_an_unknown_account_or_action_is_404(admin, path):
 
 def test_the_menu_passes_wechats_rules():
     assert menus.check_menu(account_actions.MENU) == account_actions.MENU["button"]
+
+
+def test_the_demo_checks_each_token_once(sandbox, redis, clock, people):
+    from syndication.demo import load_demo_checks
+
+    config = on_sandbox(sandbox)
+    assert load_demo_checks(config, redis, clock()) == list(config.accounts)
+    assert load_demo_checks(config, redis, clock()) == []  # once: a later start leaves it
+    admin = signed_in(create_app(config, redis=redis, clock=clock), "admin1")
+    page = admin.get("/accounts").get_data(as_text=True)
+    for account in config.accounts:
+        assert "上次检查 成功" in text(block(page, "data-account", account))
