@@ -245,6 +245,8 @@ main.add_command(__import__("syndication.cli_sandbox", fromlist=["sandbox"]).san
 main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)
 main.add_command(__import__("syndication.cli_user", fromlist=["user"]).user)
 main.add_command(__import__("syndication.cli_admin", fromlist=["admin"]).admin)
+main.add_command(__import__("syndication.cli_accounts", fromlist=["accounts"]).accounts)
+main.add_command(__import__("syndication.cli_accounts", fromlist=["menu"]).menu)
 
 
 def _add_publishing_commands() -> None:
