@@ -80,11 +80,12 @@ class Health:
     last_error: records.LogEntry | None
     last_check: dict[str, Any] | None  # the last token check from the accounts page
     last_menu: dict[str, Any] | None  # the last menu push
+    check_failed: bool  # the last check failed and no call has succeeded since
 
     @property
     def status(self) -> str:
-        """ok | bad | unknown: a failed last check or no token is what an admin must see."""
-        if self.last_check is not None and not self.last_check["ok"]:
+        """ok | bad | unknown: a failed check or no token is what an admin must see."""
+        if self.check_failed:
             return "bad"
         return "ok" if self.token.present else "unknown"
 
@@ -123,6 +124,13 @@ def last_error(account: Account, calls: list[records.LogEntry]) -> records.LogEn
     return next((e for e in calls if e.account == account.id and not e.ok), None)
 
 
+def still_failing(check: dict[str, Any] | None, account: Account, calls: list) -> bool:
+    """The check failed, and no call for the account has succeeded since (the fix shows)."""
+    if check is None or check["ok"]:
+        return False
+    return not any(e.account == account.id and e.ok and e.at > check["at"] for e in calls)
+
+
 def remembered(redis: Any, account_id: str) -> dict[str, dict[str, Any]]:
     """The last check and menu push of an account ({"check": …, "menu": …}, each if any)."""
     raw = redis.hgetall(AdminKeys.account_actions(account_id))
@@ -151,6 +159,7 @@ def health(redis: Any, config: Config, now: float) -> list[Health]:
                 last_error=last_error(account, calls),
                 last_check=kept.get("check"),
                 last_menu=kept.get("menu"),
+                check_failed=still_failing(kept.get("check"), account, calls),
             )
         )
     return out

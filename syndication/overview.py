@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,6 @@ from bot.config import Config
 from bot.store import SynKeys
 from syndication import articles
 from syndication import publications as pubs
-from syndication.articles import Article
 
 #: The newest articles the dashboard looks at (a column has a few a week).
 RECENT = 200
@@ -19,11 +19,44 @@ RECENT = 200
 FAILED_WINDOW = 30 * 86400
 
 
+#: The article fields the dashboard shows (not the body: a page reads a few hundred articles).
+BRIEF_FIELDS = ("id", "title", "state", "accounts", "publish_at", "created_at", "updated_at")
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What the dashboard needs of an article."""
+
+    id: str
+    title: str
+    state: str
+    accounts: tuple[str, ...]
+    publish_at: float | None
+    created_at: float
+    updated_at: float
+
+    @classmethod
+    def decode(cls, values: list[bytes | None]) -> Brief | None:
+        """From HMGET of BRIEF_FIELDS (None when the article is gone)."""
+        if values[0] is None:
+            return None
+        f = dict(zip(BRIEF_FIELDS, (v.decode() if v else "" for v in values), strict=True))
+        return cls(
+            f["id"],
+            f["title"],
+            f["state"],
+            tuple(json.loads(f["accounts"] or "[]")),
+            float(f["publish_at"]) if f["publish_at"] else None,
+            float(f["created_at"] or 0),
+            float(f["updated_at"] or 0),
+        )
+
+
 @dataclass(frozen=True)
 class Row:
     """An article with its publications on each account (those that exist yet)."""
 
-    article: Article
+    article: Brief
     pubs: dict[str, pubs.Publication]
 
     @property
@@ -60,8 +93,8 @@ def recent_rows(redis: Any, limit: int = RECENT) -> list[Row]:
     ids = articles.list_ids(redis, limit=limit)
     pipe = redis.pipeline(transaction=False)
     for article_id in ids:
-        pipe.hgetall(SynKeys.article(article_id))
-    found = [articles.from_hash(raw) for raw in pipe.execute() if raw]
+        pipe.hmget(SynKeys.article(article_id), BRIEF_FIELDS)
+    found = [b for b in map(Brief.decode, pipe.execute()) if b is not None]
     pipe = redis.pipeline(transaction=False)
     for article in found:
         for account in article.accounts:

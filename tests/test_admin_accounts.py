@@ -168,3 +168,16 @@ def test_the_demo_checks_each_token_once(sandbox, redis, clock, people):
     page = admin.get("/accounts").get_data(as_text=True)
     for account in config.accounts:
         assert "上次检查 成功" in text(block(page, "data-account", account))
+
+
+def test_a_failed_check_stops_showing_once_a_call_succeeds(sandbox, redis, clock, people):
+    wrong = create_app(on_sandbox(sandbox, secret="wrong-secret-1234"), redis=redis, clock=clock)
+    post(signed_in(wrong, "admin1"), "/accounts/sh/check")
+    right = signed_in(create_app(on_sandbox(sandbox), redis=redis, clock=clock), "admin1")
+    assert 'class="tile status-bad" id="account-sh"' in right.get("/accounts").get_data(True)
+    clock.advance(60)
+    post(right, "/accounts/sh/menu")  # the fixed secret works: a call succeeds after the check
+    page = right.get("/accounts").get_data(as_text=True)
+    assert 'class="tile status-ok" id="account-sh"' in page
+    tile = text(block(page, "data-account", "sh"))
+    assert "令牌 正常" in tile and "上次检查 失败" in tile  # the old check is still on record
