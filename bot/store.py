@@ -266,6 +266,11 @@ class AdminKeys:
         return f"{PREFIX}:{{admin}}:fail:{kind}:{who}"
 
     @staticmethod
+    def account_actions(account: str) -> str:
+        """Hash: "check"/"menu" -> JSON of the last token check / menu push in the admin app."""
+        return f"{PREFIX}:{{admin}}:account:{account}"
+
+    @staticmethod
     def locked(kind: str, who: str) -> str:
         """Until when (epoch seconds) sign-in is refused for this user name or client address."""
         return f"{PREFIX}:{{admin}}:locked:{kind}:{who}"

@@ -19,6 +19,7 @@ from syndication import services
 from syndication.demo import (
     DEMO_PASSWORD,
     load_demo_article,
+    load_demo_checks,
     load_demo_events,
     load_demo_forecast,
     load_demo_users,
@@ -179,6 +180,7 @@ def _load_demo(config: Config, url: str) -> None:
         article = load_demo_article(config, redis, time.time())
         load_demo_users(redis, time.time())
         events = load_demo_events(redis, datetime.now(ZONE))
+        checked = load_demo_checks(config, redis, time.time())
     finally:
         redis.close()
     if article is not None:
@@ -190,6 +192,8 @@ def _load_demo(config: Config, url: str) -> None:
         click.echo(
             f"  demo     {len(events)} sample events (csj events list; 回复「活动」 in the chat)"
         )
+    if checked:
+        click.echo(f"  demo     token checked for {', '.join(checked)} (admin: 账号)")
     if result is None:
         click.echo("  demo     a forecast is already stored; left as it is")
     else:
@@ -250,6 +254,8 @@ main.add_command(__import__("syndication.cli_sandbox", fromlist=["chat"]).chat)
 main.add_command(__import__("syndication.cli_user", fromlist=["user"]).user)
 main.add_command(__import__("syndication.cli_admin", fromlist=["admin"]).admin)
 main.add_command(__import__("syndication.cli_events", fromlist=["events"]).events)
+main.add_command(__import__("syndication.cli_accounts", fromlist=["accounts"]).accounts)
+main.add_command(__import__("syndication.cli_accounts", fromlist=["menu"]).menu)
 
 
 def _add_publishing_commands() -> None:

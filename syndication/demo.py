@@ -68,3 +68,21 @@ def load_demo_events(redis: Any, now: datetime) -> list[Event]:
     sample = resources.files("syndication").joinpath("data/demo_events.csv").read_bytes()
     shifted = shift_by(sample, timedelta(days=(now.date() - DEMO_EVENTS_DAY).days))
     return import_events(redis, shifted, now, filename="demo_events.csv")
+
+
+def load_demo_checks(config: Config, redis: Any, now: float) -> list[str]:
+    """Check each account's token once against the sandbox, so the accounts page and the
+    dashboard's health show a real answer; return the accounts whose check succeeded."""
+    from syndication import account_actions, account_status, audit
+
+    passed = []
+    for account in config.accounts.values():
+        if "check" in account_status.remembered(redis, account.id):
+            continue  # checked before (maybe by a person since): leave it
+        result = account_actions.check_token(config, redis, account, lambda: now)
+        audit.record(
+            redis, DEMO_EDITOR, "account-check", "", now, account=account.id, ok=result["ok"]
+        )
+        if result["ok"]:
+            passed.append(account.id)
+    return passed

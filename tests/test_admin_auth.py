@@ -232,8 +232,10 @@ def test_the_start_page_shows_each_accounts_column_total(auth, client, redis):
     redis.sadd(SynKeys.published("sh"), "A1", "A2")
     assert auth.login().status_code == 302
     page = client.get("/").get_data(as_text=True)
-    assert "<td>上海市生态环境局</td><td>2 篇</td>" in page
-    assert "<td>江苏省生态环境厅</td><td>0 篇</td>" in page
+    from tests.admin_pages import block, text
+
+    assert "上海市生态环境局 已累计发布 2 篇" in text(block(page, "data-account", "sh"))
+    assert "江苏省生态环境厅 已累计发布 0 篇" in text(block(page, "data-account", "js"))
 
 
 def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(config, redis, clock, people):

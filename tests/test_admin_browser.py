@@ -25,7 +25,8 @@ def test_an_editor_signs_in_and_sees_the_column_totals(page, admin_url):
     sign_in(page, admin_url)
     assert page.url == f"{admin_url}/"
     assert "你好，editor1" in page.inner_text("h1")
-    assert "2 篇" in page.inner_text("table") and "上海市生态环境局" in page.inner_text("table")
+    tile = page.inner_text("[data-account=sh]")
+    assert "已累计发布 2 篇" in tile and "上海市生态环境局" in tile
     shot(page, "home")
     page.click("text=退出")
     assert page.url.startswith(f"{admin_url}/login")

@@ -76,6 +76,17 @@ class AccountClient(WeChatClient):
                 return {"access_token": token, "expires_in": int(expires_at - time.time())}
             return self._stable_token()
 
+    def verify_credentials(self) -> dict[str, Any]:
+        """Ask WeChat for the token with the configured AppSecret, even if one is stored.
+
+        stable_token in normal mode answers with the token in force, so no other process's
+        token ends; a wrong secret or a server outside the IP whitelist is refused here.
+        """
+        with self.redis.lock(
+            Keys.token_lock(self.account.id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS
+        ):
+            return self._stable_token()
+
     def _stable_token(self) -> dict[str, Any]:
         response = self._http.post(
             f"{self.API_BASE_URL}stable_token",

@@ -28,6 +28,7 @@ def create_app(
     from bot import store
     from syndication.admin import auth, forecasts, posts
     from syndication.admin.articles import bp as articles_bp
+    from syndication.admin.dashboard import register_ops_pages
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -54,6 +55,7 @@ def create_app(
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
     app.register_blueprint(articles_bp)
+    register_ops_pages(app)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.

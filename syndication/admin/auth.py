@@ -26,7 +26,7 @@ from flask import (
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from bot.store import AdminKeys
-from syndication import audit, records
+from syndication import audit
 from syndication.admin import throttle, users
 from syndication.publications import STATE_NAMES
 
@@ -136,7 +136,9 @@ def _refuse(roles: tuple[str, ...]) -> Response | None:
     if not allowed(g.user, roles):
         names = "、".join(users.ROLE_NAMES[r] for r in roles)
         message = f"没有权限：需要{names}角色"
-        return _json({"errors": [message]}, 403) if _is_api() else Response(message, 403)
+        if _is_api():
+            return _json({"errors": [message]}, 403)
+        return Response(render_template("refused.html", message=message), 403)
     return None
 
 
@@ -205,7 +207,8 @@ def login() -> Any:
 def _next_url() -> str:
     """Where to go after signing in: a local path only."""
     target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else url_for(".home")
+    local = target.startswith("/") and not target.startswith("//")
+    return target if local else url_for("dashboard.home")
 
 
 def _login_page(name: str, error: str, status: int) -> tuple[str, int]:
@@ -220,22 +223,6 @@ def logout() -> Any:
         audit.record(ext["redis"], g.user.name, "logout", "", ext["clock"]())
     session.clear()
     return redirect(url_for(".login"))
-
-
-@bp.get("/")
-@login_required
-def home() -> str:
-    """The signed-in start page: each account's column total, the newest articles' outcomes."""
-    ext = _ext()
-    found = records.counts(ext["redis"], ext["config"], recent=10)
-    return render_template("home.html", counts=found, accounts=ext["config"].accounts)
-
-
-@bp.get("/users")
-@role_required("admin")
-def people() -> str:
-    """Everyone who may sign in (admins only)."""
-    return render_template("users.html", users=users.list_users(_ext()["redis"]))
 
 
 @bp.app_context_processor

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import WatchError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.store import AdminKeys
@@ -94,17 +95,51 @@ def list_users(redis: Any) -> list[User]:
 
 
 def set_role(redis: Any, name: str, role: str) -> User:
-    """Give a user another role."""
+    """Give a user another role (never taking the last enabled admin's)."""
     check_role(role)
-    _require(redis, name)
-    redis.hset(AdminKeys.user(name), "role", role)
-    return _require(redis, name)
+    return _change(redis, name, "role", role)
 
 
 def disable(redis: Any, name: str) -> User:
     """Stop a user from signing in (their sessions end on the next request)."""
-    _require(redis, name)
-    redis.hset(AdminKeys.user(name), "disabled", "1")
+    return _change(redis, name, "disabled", "1")
+
+
+def enable(redis: Any, name: str) -> User:
+    """Let a disabled user sign in again."""
+    return _change(redis, name, "disabled", "0")
+
+
+def set_password(redis: Any, name: str, password: str) -> User:
+    """Replace a user's password (checked like a new one)."""
+    check_password(password)
+    return _change(redis, name, "password", generate_password_hash(password))
+
+
+def _is_admin(data: dict[str, str]) -> bool:
+    return data.get("role") == "admin" and data.get("disabled") == "0"
+
+
+def _change(redis: Any, name: str, field: str, value: str) -> User:
+    """Set one field, unless that leaves no enabled admin (checked and written atomically)."""
+    names = [n.decode() for n in redis.smembers(AdminKeys.USERS)]
+    with redis.pipeline(transaction=True) as pipe:
+        # Watched: a user added, or any user changed, before our write makes it fail.
+        pipe.watch(AdminKeys.USERS, *(AdminKeys.user(n) for n in names))
+        everyone = {n.decode(): _fields(pipe, n.decode()) for n in pipe.smembers(AdminKeys.USERS)}
+        if not everyone.get(name):
+            raise UserError(f"没有用户「{name}」")
+        after = {**everyone, name: {**everyone[name], field: value}}
+        if any(_is_admin(d) for d in everyone.values()) and not any(
+            _is_admin(d) for d in after.values()
+        ):
+            raise UserError("至少要保留一位正常使用的管理员")
+        pipe.multi()
+        pipe.hset(AdminKeys.user(name), field, value)
+        try:
+            pipe.execute()
+        except WatchError:
+            raise UserError("用户刚被别人修改过，请刷新后再试") from None
     return _require(redis, name)
 
 
