@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from syndication import account_status, articles, overview, policy, records
+from syndication import account_status, articles, datacube, overview, policy, reads, records
 from syndication.admin import charts, create_app, users
 from tests.admin_pages import bars, block, signed_in, svg_of, text
 from tests.publishing_support import store_article
@@ -84,6 +86,28 @@ def test_the_chart_has_a_bar_per_account_and_day_published(app, published, clock
     top, _ = charts.nice_top(4)  # the tallest stack: four accounts on one day
     for bar in drawn:
         assert float(bar["height"]) == charts.bar_height(float(bar["data-value"]), top)
+
+
+def test_the_readers_chart_draws_what_the_daily_pull_fetched(app, engine, published, clock):
+    page = signed_in(app, "editor1").get("/").get_data(as_text=True)
+    assert bars(svg_of(page, "chart-readers")) == []  # nothing pulled yet
+    clock.advance(2 * DAY)
+    datacube.daily(engine.ctx, clock())
+    fetched = reads.daily_readers(
+        engine.ctx.redis, engine.ctx.config, date(2026, 11, 1), date(2026, 11, 30)
+    )
+    page = signed_in(app, "editor1").get("/").get_data(as_text=True)
+    values = {
+        (b["data-series"], b["data-day"]): b["data-value"]
+        for b in bars(svg_of(page, "chart-readers"))
+    }
+    expected = {
+        (engine.ctx.config.accounts[a].name, day): str(n)
+        for a, per_day in fetched.items()
+        for day, n in per_day.items()
+        if n
+    }
+    assert expected and values == expected
 
 
 def test_health_shows_the_token_quota_and_last_error(app, engine, published, redis, clock):

@@ -3,12 +3,14 @@ and the publications of the last 30 days as a chart."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template
+from markupsafe import Markup
 
 from bot import ZONE
-from syndication import account_status, overview
+from syndication import account_status, overview, reads
 from syndication.admin import charts
 from syndication.admin.auth import login_required
 from syndication.articles import STATE_NAMES as ARTICLE_STATES
@@ -42,9 +44,21 @@ def home() -> str:
         attention=overview.attention(rows, now),
         health=account_status.health(redis, config, now),
         chart=chart,
+        reads_chart=_readers_chart(redis, config, days),
         article_states=ARTICLE_STATES,
         attention_names=ATTENTION_NAMES,
     )
+
+
+def _readers_chart(redis: Any, config: Any, days: list[str]) -> Markup:
+    """Readers of the column's articles per day and account (WeChat's figures, up to yesterday)."""
+    shown = days[:-1]  # WeChat reports a day the next morning: today has no figures yet
+    found = reads.daily_readers(
+        redis, config, date.fromisoformat(shown[0]), date.fromisoformat(shown[-1])
+    )
+    series = {config.accounts[a].name: per_day for a, per_day in found.items()}
+    title = f"近 {len(shown)} 天各账号专栏文章阅读人数（微信统计，次日提供）"
+    return charts.stacked_bars(series, shown, title=title, unit="人", chart_id="chart-readers")
 
 
 @bp.app_template_filter("shanghai")
