@@ -41,3 +41,27 @@ def test_five_wrong_passwords_lock_the_sign_in(page, admin_url):
     sign_in(page, admin_url)  # the right password, too late
     assert "登录失败次数过多" in page.inner_text(".error")
     shot(page, "login-locked")
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(page, admin_url, redis):
+    sign_in(page, admin_url)
+    before = redis.dbsize()
+    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+    page.click("text=退出")  # the sign-out form, now without its token
+    assert "安全校验失败" in page.inner_text("body")
+    assert redis.dbsize() == before
+    page.goto(f"{admin_url}/")
+    assert "你好，editor1" in page.inner_text("h1")  # still signed in: the post did nothing
+
+
+def test_an_api_call_without_a_session_or_token_is_refused(page, admin_url):
+    page.goto(f"{admin_url}/login")
+    answers = page.evaluate(
+        """async () => Promise.all([
+            fetch('/api/forecasts/latest').then(r => r.status),
+            fetch('/api/forecasts', {method: 'POST', body: 'x'}).then(r => r.status),
+            fetch('/api/posts').then(r => r.status),
+        ])"""
+    )
+    # /api/posts is off altogether here: the test config has no [syndication] api_token.
+    assert answers == [401, 401, 403]
