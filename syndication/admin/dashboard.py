@@ -57,6 +57,8 @@ def _readers_chart(redis: Any, config: Any, days: list[str]) -> Markup:
         redis, config, date.fromisoformat(shown[0]), date.fromisoformat(shown[-1])
     )
     series = {config.accounts[a].name: per_day for a, per_day in found.items()}
+    if not any(series.values()):
+        return Markup("")  # the template says when figures come instead of an empty chart
     title = f"近 {len(shown)} 天各账号专栏文章阅读人数（微信统计，次日提供）"
     return charts.stacked_bars(series, shown, title=title, unit="人", chart_id="chart-readers")
 
