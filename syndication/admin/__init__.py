@@ -26,7 +26,7 @@ def create_app(
 ) -> Flask:
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
-    from syndication.admin import auth, forecasts, posts
+    from syndication.admin import auth, forecast_pages, forecasts, logs, posts
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -52,6 +52,8 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
+    app.register_blueprint(logs.bp)
+    app.register_blueprint(forecast_pages.bp)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.
