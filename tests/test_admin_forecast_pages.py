@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import datetime
 from html import unescape
 
 import pytest
+from click.testing import CliRunner
 from PIL import Image
 
+from bot import ZONE
 from bot.forecast.repo import ForecastRepo
 from bot.store import AdminKeys
 from syndication import audit, forecast_uploads
 from syndication.admin import create_app, users
+from syndication.cli import main
+from syndication.demo import load_demo_forecast
 from tests.forecast_data import SAMPLE, newer_bytes, sample_bytes
 from tests.test_admin_auth import PASSWORD, AuthActions
 from tests.test_forecast_media import FakeUploader
@@ -299,3 +304,20 @@ def test_excerpts_for_whole_file_problems_are_empty():
 
     problems = [Problem(None, "summary", "x"), Problem(99, "date", "y")]
     assert [e.text for e in forecast_uploads.excerpts(sample_bytes(), problems)] == ["", ""]
+
+
+def test_the_command_line_import_is_noted(config_file, redis_server, redis):
+    args = ["--config", str(config_file), "forecast", "import", "--by", "王编辑", str(SAMPLE)]
+    result = CliRunner().invoke(main, args, env={"CSJ_REDIS__URL": redis_server.url})
+    assert result.exit_code == 0, result.output
+    issue_id = ForecastRepo(redis).latest_id()
+    note = forecast_uploads.import_notes(redis, [issue_id])[issue_id]
+    assert (note.by, note.via, note.filename) == ("王编辑", "cli", "forecast_sample.csv")
+    assert [e.by for e in audit.entries(redis) if e.action == "forecast-import"] == ["王编辑"]
+
+
+def test_the_demo_forecast_says_the_demo_imported_it(config, redis, clock):
+    result = load_demo_forecast(config, redis, datetime.fromtimestamp(clock(), ZONE))
+    assert result is not None
+    note = forecast_uploads.import_notes(redis, [result.issue.id])[result.issue.id]
+    assert (note.by, note.via) == ("demo", "demo")
