@@ -29,6 +29,20 @@ COUNT_DAYS = 14
 MAX_COUNT_DAYS = 92
 FILTERS = ("account", "article", "status", "errcode", "since", "until")
 STATUS_NAMES = {"": "全部", "ok": "成功", "error": "失败"}
+#: The WeChat API calls syndication makes (syndication/steps.py, results.py), for editors.
+STEP_NAMES = {
+    "material/add_material": "上传封面",
+    "media/uploadimg": "上传正文图片",
+    "draft/add": "新建草稿",
+    "draft/delete": "删除草稿",
+    "draft/batchget": "核对草稿",
+    "freepublish/submit": "提交发布",
+    "freepublish/get": "查询发布结果",
+    "freepublish/batchget": "核对已发布文章",
+    "freepublish/getarticle": "获取文章链接",
+    "message/mass/sendall": "群发",
+    "message/mass/get": "查询群发结果",
+}
 _CURSOR = re.compile(r"\d{1,20}-\d{1,20}")
 _ARTICLE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 #: Cells a spreadsheet would read as a formula (CSV injection): written with a leading '.
@@ -154,6 +168,7 @@ def row(entry: records.LogEntry, config: Config) -> dict[str, Any]:
         "account_name": account.name if account else entry.account,
         "article": entry.article,
         "step": entry.step,
+        "step_name": STEP_NAMES.get(entry.step, ""),
         "ok": entry.ok,
         "errcode": entry.errcode,
         "meaning": policy.meaning(entry.errcode),
