@@ -202,6 +202,7 @@ def test_pages_are_stable_while_new_entries_arrive(client, log):
     assert articles_on(second) == ["A3", "A2"]  # not shifted by A6
     assert set(links(second)) == {"较新", "最新", "较旧"}
     assert "account=sh" in links(second)["较旧"] and "size=2" in links(second)["较旧"]
+    assert 'name="size" value="2"' in second  # the filter form keeps the page size too
     last = texts(client, links(second)["较旧"])[1]
     assert articles_on(last) == ["A1"] and set(links(last)) == {"较新", "最新"}
     back = texts(client, links(last)["较新"])[1]

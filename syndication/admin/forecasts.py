@@ -71,9 +71,9 @@ def _problem(message: str, status: int) -> Response:
 
 def too_large(error: Exception) -> Response:
     """Past MAX_CONTENT_LENGTH: the same JSON problem list, not an HTML error page (the
-    pages answer with the forecast page and the problem)."""
+    forecast pages answer with their page and the problem)."""
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    if not request.path.startswith("/api/"):
+    if request.path.startswith("/forecasts"):
         from syndication.admin import forecast_pages
 
         return forecast_pages.too_large_page(limit)

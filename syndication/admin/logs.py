@@ -198,6 +198,7 @@ def log_page() -> tuple[str, int]:
         status_names=STATUS_NAMES,
         filters=_filter_args(query),
         csv_max_rows=CSV_MAX_ROWS,
+        default_size=PAGE_SIZE,
     ), (400 if query.errors else 200)
 
 
