@@ -22,6 +22,7 @@ from syndication.demo import load_demo_forecast
 from tests.forecast_data import SAMPLE, newer_bytes, sample_bytes
 from tests.test_admin_auth import PASSWORD, AuthActions
 from tests.test_forecast_media import FakeUploader
+from tests.test_forecast_webhook import ask
 
 BAD = (
     SAMPLE.read_text("utf-8")
@@ -62,15 +63,15 @@ def uploader() -> FakeUploader:
 
 
 @pytest.fixture
-def app(config, redis, clock, uploader):
+def admin_app(config, redis, clock, uploader):
     for name, role in (("editor1", "editor"), ("editor2", "editor"), ("reviewer1", "reviewer")):
         users.add(redis, name, role, PASSWORD, clock())
     return create_app(config, redis=redis, clock=clock, uploader=uploader)
 
 
 @pytest.fixture
-def editor(app) -> Editor:
-    return Editor(app, "editor1")
+def editor(admin_app) -> Editor:
+    return Editor(admin_app, "editor1")
 
 
 def upload_keys(redis) -> list[bytes]:
@@ -177,6 +178,16 @@ def test_a_good_upload_is_previewed_then_published(editor, redis, uploader, conf
     )
 
 
+def test_followers_get_a_checked_forecast_only_once_it_is_published(editor, wechat, config):
+    editor.publish(editor.upload(sample_bytes()).headers["Location"])
+    assert "AQI：70–95" in ask(wechat, config, "明天上海空气")["Content"]
+    location = editor.upload(newer_bytes()).headers["Location"]
+    assert "AQI：70–95" in ask(wechat, config, "明天上海空气")["Content"]  # checked, not out
+    editor.publish(location)
+    content = ask(wechat, config, "明天上海空气")["Content"]
+    assert "AQI：105–135" in content and "发布：11月24日 07:00" in content
+
+
 def test_publishing_twice_or_after_expiry_is_refused_clearly(editor, redis, clock):
     location = editor.upload(sample_bytes()).headers["Location"]
     assert editor.publish(location).status_code == 302
@@ -199,9 +210,9 @@ def test_publishing_twice_or_after_expiry_is_refused_clearly(editor, redis, cloc
     assert editor.page(later)[0] == 404
 
 
-def test_an_upload_belongs_to_its_uploader(app, editor, redis):
+def test_an_upload_belongs_to_its_uploader(admin_app, editor, redis):
     location = editor.upload(sample_bytes()).headers["Location"]
-    other = Editor(app, "editor2")
+    other = Editor(admin_app, "editor2")
     assert other.page(location)[0] == 404
     assert other.client.get(f"{location}/picture.png").status_code == 404
     assert other.publish(location).status_code == 409
@@ -258,14 +269,14 @@ def test_without_a_csrf_token_nothing_happens(editor, redis):
         ("get", "/forecasts/issues/202611231600-0123456789/picture.png"),
     ],
 )
-def test_signed_out_is_refused(app, redis, method, path):
-    response = getattr(app.test_client(), method)(path)
+def test_signed_out_is_refused(admin_app, redis, method, path):
+    response = getattr(admin_app.test_client(), method)(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert upload_keys(redis) == [] and ForecastRepo(redis).latest_id() is None
 
 
-def test_a_reviewer_may_upload_too(app, redis):
-    reviewer = Editor(app, "reviewer1")
+def test_a_reviewer_may_upload_too(admin_app, redis):
+    reviewer = Editor(admin_app, "reviewer1")
     assert reviewer.publish(reviewer.upload(sample_bytes()).headers["Location"]).status_code == 302
     assert ForecastRepo(redis).latest_id() is not None
 
@@ -287,8 +298,8 @@ def test_the_page_without_a_forecast(editor):
     assert status == 200 and "尚未导入预报" in page and 'name="csrf_token"' in page
 
 
-def test_the_api_import_is_noted_too(app, redis):
-    editor = Editor(app, "editor1")
+def test_the_api_import_is_noted_too(admin_app, redis):
+    editor = Editor(admin_app, "editor1")
     response = editor.client.post(
         "/api/forecasts",
         data=sample_bytes(),
