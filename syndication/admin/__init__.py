@@ -26,7 +26,9 @@ def create_app(
 ) -> Flask:
     """Build the admin app; `uploader` sends the forecast picture to WeChat (None: not yet)."""
     from bot import store
-    from syndication.admin import auth, forecast_pages, forecasts, logs, posts
+    from syndication.admin import auth, forecasts, posts
+    from syndication.admin.forecast_pages import bp as forecast_pages_bp
+    from syndication.admin.logs import bp as logs_bp
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -52,8 +54,8 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(forecasts.bp)
     app.register_blueprint(posts.bp)
-    app.register_blueprint(logs.bp)
-    app.register_blueprint(forecast_pages.bp)
+    app.register_blueprint(logs_bp)
+    app.register_blueprint(forecast_pages_bp)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.
