@@ -77,6 +77,12 @@ def test_find_a_publication_in_the_log_and_the_counts(page, admin_url, published
     assert table[0][:3] == ["时间", "账号", "账号名称"] and len(table) == 6
     assert {row[1] for row in table[1:]} == {"sh"}
 
+    page.fill("#errcode", "abc")
+    page.click("text=筛选")
+    expect(page.locator(".error")).to_contain_text("错误码「abc」应为整数，如 45009 或 -3")
+    expect(rows).to_have_count(0)
+    shot(page, "log-bad-filter")
+
     page.goto(f"{admin_url}/log?size=8")
     page.click("text=较旧")
     page.wait_for_url("**/log?before=*")

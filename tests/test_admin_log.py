@@ -330,3 +330,9 @@ def test_the_counts_show_totals_per_account_and_per_day(client, redis):
 def test_bad_days_on_the_counts_page(client):
     status, page = texts(client, "/log/counts?days=1000")
     assert status == 400 and "天数「1000」应为 1 到 92 的整数" in page and "近 14 天" in page
+
+
+def test_texts_from_wechat_are_escaped_on_the_page(client, log):
+    log.call("A1", "sh", "draft/add", 45166, '<script>alert("x")</script>')
+    page = client.get("/log").get_data(as_text=True)
+    assert "<script>" not in page and "&lt;script&gt;" in page
