@@ -22,7 +22,7 @@ from syndication.sandbox.pushes import Push, sign_push
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
 # The sandbox and engine fixtures.
-pytest_plugins = ["tests.sandbox_support", "tests.publishing_support"]
+pytest_plugins = ["tests.sandbox_support", "tests.publishing_support", "tests.browser_support"]
 NOW = 1795488000.0  # 2026-11-24 08:00 Asia/Shanghai
 
 

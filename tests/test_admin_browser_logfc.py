@@ -15,15 +15,10 @@ from bot.forecast.repo import ForecastRepo
 from syndication import publications as pubs
 from syndication.admin import create_app, users
 from syndication.calls import CallFailed, Where
-from tests import test_admin_browser as browser
+from tests.browser_support import PASSWORD, shot, sign_in
 from tests.forecast_data import SAMPLE, sample_bytes
 from tests.publishing_support import store_article
 from tests.test_forecast_media import FakeUploader
-
-# The browser and a page per viewport, as in the sign-in browser tests.
-chromium = browser.chromium
-page = browser.page
-shot, sign_in = browser.shot, browser.sign_in
 
 
 @pytest.fixture
@@ -44,7 +39,7 @@ def published(engine, redis, config, clock) -> str:
 
 @pytest.fixture
 def admin_url(config, redis, clock, live_server) -> str:
-    users.add(redis, "editor1", "editor", browser.PASSWORD, clock())
+    users.add(redis, "editor1", "editor", PASSWORD, clock())
     app = create_app(config, redis=redis, clock=clock, uploader=FakeUploader())
     return live_server(app)
 
