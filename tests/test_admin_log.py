@@ -107,6 +107,7 @@ def test_the_log_shows_each_call_newest_first_in_shanghai_time(client, week):
         "2026-11-24 10:40:00¦上海市生态环境局¦A1¦上传封面 material/add_material¦成功"
     )
     assert '<a href="/articles/A1">A1</a>' in page
+    assert 'href="/log?errcode=45009"' in page  # a failed call's code filters the log by it
 
 
 @pytest.mark.parametrize(
