@@ -275,6 +275,14 @@ class AdminKeys:
         """Until when (epoch seconds) sign-in is refused for this user name or client address."""
         return f"{PREFIX}:{{admin}}:locked:{kind}:{who}"
 
+    #: Hash: forecast issue id -> JSON {by, at, via, filename}: who made it the forecast.
+    FORECAST_IMPORTS = f"{TAG}:forecast-imports"
+
+    @staticmethod
+    def forecast_upload(user: str, token: str) -> str:
+        """A checked forecast file waiting for its uploader to publish it (hash, with a TTL)."""
+        return f"{PREFIX}:{{admin}}:forecast-upload:{user}:{token}"
+
 
 class EventKeys:
     """Events and sign-ups. All share the {events} hash tag: one Lua script signs up or cancels

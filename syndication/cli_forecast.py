@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import describe, import_forecast, summary
 from bot.wechat.client import image_uploader
 from syndication import services
+from syndication.forecast_uploads import record_import
 
 
 def _redis(obj: Any) -> Any:
@@ -33,22 +35,30 @@ def forecast() -> None:
 @forecast.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--by",
+    envvar="CSJ_USER",
+    help="Who is importing (姓名), for the audit trail. Default: $CSJ_USER, else the login name.",
+)
 @click.pass_obj
-def import_command(obj: Any, file: Path, as_json: bool) -> None:
+def import_command(obj: Any, file: Path, as_json: bool, by: str | None) -> None:
     """Check FILE (CSV or JSON, UTF-8) and make it the forecast followers get; nothing changes if
     any row is wrong."""
     with _redis(obj) as redis:
+        now = datetime.now(ZONE)
         try:
             result = import_forecast(
                 redis,
                 file.read_bytes(),
-                datetime.now(ZONE),
+                now,
                 filename=file.name,
                 accounts=obj.config.accounts.values(),
                 uploader=image_uploader(obj.config, redis),
             )
         except ImportRejected as rejected:
             _reject(rejected, as_json)
+        who = (by or "").strip() or f"命令行:{getpass.getuser()}"
+        record_import(redis, who, result.issue, now.timestamp(), via="cli", filename=file.name)
     if as_json:
         click.echo(
             json.dumps({**summary(result.issue), "is_latest": result.is_latest}, ensure_ascii=False)

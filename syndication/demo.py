@@ -17,6 +17,7 @@ from bot.forecast.service import ImportResult, import_forecast
 from bot.wechat.client import image_uploader
 from syndication import articles, review, sources
 from syndication.articles import Article
+from syndication.forecast_uploads import record_import
 
 DEMO_EDITOR = "demo"
 #: The demo's sign-in for the admin app (`make run` only: printed, and in the README).
@@ -31,7 +32,7 @@ def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResul
     if ForecastRepo(redis).latest_id() is not None:
         return None  # a real (or earlier demo) forecast answers: never overwrite it
     sample = resources.files("syndication").joinpath("data/demo_forecast.csv").read_bytes()
-    return import_forecast(
+    result = import_forecast(
         redis,
         shift_to(sample, now.date()),
         now,
@@ -39,6 +40,11 @@ def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResul
         accounts=config.accounts.values(),
         uploader=image_uploader(config, redis),
     )
+    # The forecast page says who imported the current forecast: here, the demo.
+    record_import(
+        redis, DEMO_EDITOR, result.issue, now.timestamp(), via="demo", filename="demo_forecast.csv"
+    )
+    return result
 
 
 def load_demo_article(config: Config, redis: Any, now: float) -> Article | None:

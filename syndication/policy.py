@@ -59,6 +59,20 @@ PUBLISH_FAILURES = {
 }
 
 
+#: Codes the log (syndication/calls.py) writes for calls WeChat answered with no errcode.
+LOG_CODES = {
+    0: "成功",
+    -2: "HTTP 错误（微信未返回错误码）",
+    -3: "超时或连接中断：结果未知（先核对，不会重复提交）",
+    -4: "未能发出（连接失败）：可放心重试",
+}
+
+
+def meaning(errcode: int) -> str:
+    """What an errcode in the log means, for an editor ("" when neither table knows it)."""
+    return LOG_CODES.get(errcode) or ERRCODES.get(errcode, ("", ""))[1]
+
+
 @dataclass(frozen=True)
 class Decision:
     kind: str

@@ -30,13 +30,31 @@ def import_forecast(
     accounts: Iterable[Account] = (),
     uploader: media.Uploader | None = None,
 ) -> ImportResult:
-    """Check the whole file (ImportRejected lists every problem), then store it atomically.
+    """Check the whole file (ImportRejected lists every problem), then store it atomically."""
+    issue = check_forecast(data, now, filename=filename)
+    return publish_forecast(redis, issue, now, accounts=accounts, uploader=uploader)
+
+
+def check_forecast(data: bytes, now: datetime, *, filename: str = "") -> ForecastIssue:
+    """Read and check a whole file, storing nothing; ImportRejected lists every problem."""
+    issue = read_forecast(data, now, filename=filename)
+    _check_drawable(issue)
+    return issue
+
+
+def publish_forecast(
+    redis: Any,
+    issue: ForecastIssue,
+    now: datetime,
+    *,
+    accounts: Iterable[Account] = (),
+    uploader: media.Uploader | None = None,
+) -> ImportResult:
+    """Make a checked issue the forecast followers get (unless a newer one answers).
 
     The picture is drawn before the swap, so the first follower to ask after an import never
     waits for it; uploads follow, and a failed one leaves that account on the text answer.
     """
-    issue = read_forecast(data, now, filename=filename)
-    _check_drawable(issue)
     media.card_bytes(redis, issue)
     is_latest = ForecastRepo(redis).save(issue)
     uploaded = media.prepare(redis, accounts, issue, uploader, now) if is_latest else {}

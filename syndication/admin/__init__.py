@@ -29,6 +29,8 @@ def create_app(
     from syndication.admin import auth, forecasts, posts
     from syndication.admin.articles import bp as articles_bp
     from syndication.admin.dashboard import register_ops_pages
+    from syndication.admin.forecast_pages import bp as forecast_pages_bp
+    from syndication.admin.logs import bp as logs_bp
 
     if config is None:
         config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
@@ -56,6 +58,8 @@ def create_app(
     app.register_blueprint(posts.bp)
     app.register_blueprint(articles_bp)
     register_ops_pages(app)
+    app.register_blueprint(logs_bp)
+    app.register_blueprint(forecast_pages_bp)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.

@@ -6,12 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from bot import ZONE
 from bot.forecast.importer import ImportRejected
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.service import import_forecast, summary
+from syndication import forecast_uploads
 from syndication.admin import auth
 
 bp = Blueprint("forecasts", __name__, url_prefix="/api/forecasts")
@@ -50,6 +51,10 @@ def upload() -> Response:
         )
     except ImportRejected as rejected:
         return _json({"problems": [p.to_dict() for p in rejected.problems]}, 422)
+    by = g.user.name if g.user is not None else "api-token"
+    forecast_uploads.record_import(
+        ext["redis"], by, result.issue, ext["clock"](), via="api", filename=filename
+    )
     body = {
         **summary(result.issue),
         "is_latest": result.is_latest,
@@ -65,8 +70,13 @@ def _problem(message: str, status: int) -> Response:
 
 
 def too_large(error: Exception) -> Response:
-    """Past MAX_CONTENT_LENGTH: the same JSON problem list, not an HTML error page."""
+    """Past MAX_CONTENT_LENGTH: the same JSON problem list, not an HTML error page (the
+    forecast pages answer with their page and the problem)."""
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    if request.path.startswith("/forecasts"):
+        from syndication.admin import forecast_pages
+
+        return forecast_pages.too_large_page(limit)
     return _problem(f"文件太大（最多 {limit} MB）", 413)
 
 
