@@ -22,7 +22,7 @@ def gunicorn_command(config: Config, bind: str) -> list[str]:
         sys.executable,
         "-m",
         "gunicorn",
-        "syndication.admin:create_app()",
+        "syndication.admin:production_app()",
         "--bind",
         bind,
         "--workers",

@@ -10,7 +10,7 @@ from tests.conftest import NOW
 
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = DATA / "forecast_sample.csv"
-NOW_DT = datetime.fromtimestamp(NOW, ZONE)  # Tue 2026-11-24 08:00
+NOW_DT = datetime.fromtimestamp(NOW, ZONE)  # Tue 2026-11-24 10:40
 TODAY = NOW_DT.date()
 
 

@@ -332,3 +332,21 @@ def test_the_demo_forecast_says_the_demo_imported_it(config, redis, clock):
     assert result is not None
     note = forecast_uploads.import_notes(redis, [result.issue.id])[result.issue.id]
     assert (note.by, note.via) == ("demo", "demo")
+
+
+def test_the_served_app_uploads_the_picture_to_each_accounts_wechat(
+    config_file, redis_server, redis, sandbox, monkeypatch
+):
+    """`csj admin` serves production_app(): its uploader is the WeChat API's, from the config."""
+    from syndication.admin import production_app
+
+    monkeypatch.setenv("CSJ_CONFIG", str(config_file))
+    monkeypatch.setenv("CSJ_REDIS__URL", redis_server.url)
+    monkeypatch.setenv("CSJ_WECHAT__API_BASE_URL", sandbox.api)
+    app = production_app()
+    upload = app.extensions["csj_admin"]["uploader"]
+    account = app.extensions["csj_admin"]["config"].accounts["zj"]
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(picture, "PNG")
+    media_id = upload(account, picture.getvalue(), "card.png")
+    assert sandbox.client("zj").media.download(media_id).content == picture.getvalue()

@@ -66,3 +66,14 @@ def create_app(
         n = config.admin.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     return app
+
+
+def production_app() -> Flask:
+    """The app `csj admin` serves: config from CSJ_CONFIG, and the forecast picture uploaded to
+    each account's WeChat when an editor publishes a forecast (tests pass their own uploader)."""
+    from bot import store
+    from bot.wechat.client import image_uploader
+
+    config = load_config(os.environ.get("CSJ_CONFIG", "config.toml"))
+    redis = store.connect(config.redis)
+    return create_app(config, redis=redis, uploader=image_uploader(config, redis))
