@@ -175,18 +175,9 @@ def _png(data: bytes, cache: str) -> Response:
     return Response(data, mimetype="image/png", headers={"Cache-Control": cache})
 
 
-def _shanghai(at: float) -> str:
-    return datetime.fromtimestamp(at, ZONE).strftime("%m月%d日 %H:%M")
-
-
 def too_large_page(limit_mb: int) -> Any:
     """An upload past the size limit, on the page (the API answers JSON instead)."""
     if not allowed(g.get("user"), ROLES):
         return Response(f"文件太大（最多 {limit_mb} MB）", 413, mimetype="text/plain")
     return _index_page(413, error=f"文件太大（最多 {limit_mb} MB）：一周的预报通常只有几十 KB")
 
-
-@bp.app_template_filter("shanghai")
-def shanghai_filter(at: float) -> str:
-    """Epoch seconds as Asia/Shanghai month, day and time."""
-    return _shanghai(at)
