@@ -11,6 +11,8 @@ from importlib import resources
 
 # With only a person named (哮喘病人明天怎么样), the question is whether they can go out.
 DEFAULT_KIND = "outing"
+# How people name those they ask for, around the group words: 哮喘病人, 心脏病患者.
+PEOPLE = ("病人", "患者", "的人", "人群")
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,17 @@ def source(activity: Activity) -> str:
 
 
 def label(activity: Activity) -> str:
-    """'跑步', '带孩子出门': how the answer names what was asked."""
-    kind = kinds()[activity.kind]
-    return activity.word if activity.kind in ("exercise", "outing") else kind.name
+    """'跑步', '带孩子出门', '开窗通风': how the answer names what was asked."""
+    if activity.kind not in ("exercise", "outing"):
+        return kinds()[activity.kind].name
+    companion = activity.group_word if activity.group_word.startswith("带") else ""
+    return companion + _act(activity)
+
+
+@cache
+def vocabulary() -> tuple[str, ...]:
+    """Every activity and group word: part of how people ask, never a place name."""
+    return (*(w for w, _ in _words()), *(w for w, _ in _group_words()), *PEOPLE)
 
 
 def _act(activity: Activity) -> str:

@@ -15,7 +15,7 @@ from importlib import resources
 from bot.forecast.levels import LEVELS, Level
 
 # A close paraphrase shares at least this share of its character pairs with the message.
-MIN_SIMILARITY = 0.5
+MIN_SIMILARITY = 0.6
 LEVEL_SOURCE = "HJ 633—2012《环境空气质量指数（AQI）技术规定（试行）》表2；HJ 633—2026 沿用六个级别"
 
 

@@ -98,7 +98,7 @@ class Keys:
 
     @staticmethod
     def follow_up(account: str, openid: str) -> str:
-        """A follower's last question (places, days, activity) for 「那明天呢」; expires in minutes."""
+        """A follower's last question (places, days, activity) for 「那明天呢」; short-lived."""
         return f"{PREFIX}:wx:{{{account}}}:follow-up:{openid}"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import column, forecast, jobs, menu
+from bot.answers import column, forecast, jobs, menu, questions
 from bot.router import Router
 
 
@@ -13,5 +13,6 @@ def build_router() -> Router:
     jobs.register(router)
     menu.register(router, entries)
     column.register(router, entries)  # before the forecast: 美丽长三角 is the column, not 长三角
+    questions.register(router, entries)  # before the forecast: 一图可见是什么 is a question
     forecast.register(router, entries)
     return router

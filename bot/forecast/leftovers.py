@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from bot.activities import vocabulary
 from bot.forecast.days import BLANK
 from bot.forecast.nearmiss import near_miss
 
@@ -90,7 +91,7 @@ def read_leftovers(text: str, air_words: tuple[str, ...], filler: tuple[str, ...
 def _mark(text: str, air_words: tuple[str, ...], filler: tuple[str, ...]) -> str:
     for word in _by_length(air_words):
         text = text.replace(word, AIR_MARK * len(word))
-    for word in _by_length((*filler, *QUESTION_WORDS)):
+    for word in _by_length((*filler, *QUESTION_WORDS, *vocabulary())):
         text = text.replace(word, QUIET * len(word))
     return text
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from bot.forecast.days import BLANK, default_day, take_days
+from bot.forecast.days import default_day, take_days
 from bot.forecast.leftovers import MARKS, PLACE_MARK, QUIET, Leftovers, read_leftovers
 from bot.places import Alias, aliases
 
