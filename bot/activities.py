@@ -12,7 +12,7 @@ from importlib import resources
 # With only a person named (哮喘病人明天怎么样), the question is whether they can go out.
 DEFAULT_KIND = "outing"
 # How people name those they ask for, around the group words: 哮喘病人, 心脏病患者.
-PEOPLE = ("病人", "患者", "的人", "人群")
+PEOPLE = ("病人", "患者", "的人", "人群", "体质")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Entry:
     paraphrases: tuple[str, ...]
     answer: str
     source: str
+    with_days: bool = False  # answers even when the message names a day (实时 reads as today)
 
     def text(self) -> str:
         """The reply: the answer and where it comes from."""
@@ -59,6 +60,7 @@ def entries() -> tuple[Entry, ...]:
             tuple(e["paraphrases"]),
             e["answer"],
             e["source"],
+            bool(e.get("with_days")),
         )
         for e in _raw()["entries"]
     )
@@ -83,17 +85,25 @@ def _level_entry(level: Level, what: tuple[str, ...]) -> Entry:
     )
 
 
-def match(text: str) -> Entry | None:
-    """The entry a (normalised) message asks about, or None."""
+def match(text: str, *, with_days_only: bool = False) -> Entry | None:
+    """The entry a (normalised) message asks about, or None; `with_days_only`: among the entries
+    that answer a message naming a day, by keywords only."""
     compact = text.replace(" ", "")
     if not compact:
         return None
     best: tuple[int, Entry] | None = None
-    for entry in entries():
+    for entry in _with_days() if with_days_only else entries():
         score = _score(entry, compact)
         if score and (best is None or score > best[0]):
             best = (score, entry)
-    return best[1] if best else _closest(compact)
+    if best or with_days_only:
+        return best[1] if best else None
+    return _closest(compact)
+
+
+@cache
+def _with_days() -> tuple[Entry, ...]:
+    return tuple(e for e in entries() if e.with_days)
 
 
 def _score(entry: Entry, compact: str) -> int:

@@ -20,6 +20,8 @@ from bot.places import GROUPS
 MAX_RESIDUE = 2
 CARD_WORDS = ("一图可见", "预报图", "空气质量预报图", "一图", "七天预报", "7天预报", "预报图片")
 MAX_CARD_REQUEST = 12
+# "Why" asks for an explanation even beside a time of day: 为什么下午臭氧高.
+WHY = ("为什么", "为啥")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class Reading:
 def read(text: str, now: datetime, recall: Callable[[], Previous | None]) -> Reading:
     """Read a normalised message; `recall` returns the follower's previous question, if any."""
     asked = understand(text, now)
-    entry = knowledge.match(text) if _may_be_knowledge(text, asked) else None
+    entry = knowledge.match(text, with_days_only=not _may_be_knowledge(text, asked))
     if entry is not None:
         return Reading("knowledge", asked, entry=entry)
     activity = read_activity(text)
@@ -58,9 +60,9 @@ def is_card_request(text: str) -> bool:
 
 
 def _may_be_knowledge(text: str, asked: Understood) -> bool:
-    """A question about a day (今天PM2.5是多少) or a city is a forecast question; the region
-    as a whole (长三角空气质量预报是谁发布的) may still be a knowledge question."""
-    if asked.days or asked.guessed:
+    """A question about a day (今天PM2.5是多少) or a city is a forecast question, unless it asks
+    why; the region as a whole (长三角空气质量预报是谁发布的) may still be a knowledge question."""
+    if (asked.days and not any(word in text for word in WHY)) or asked.guessed:
         return False
     return not asked.places or any(word in text for word in GROUPS)
 

@@ -18,26 +18,35 @@ from bot.forecast.nearmiss import near_miss
 
 PLACE_MARK = "\x01"  # a place read from the text
 AIR_MARK = "\x02"  # an air-quality word
-QUIET = "\x03"  # a word that is part of how people ask, not a place
-MARKS = BLANK + PLACE_MARK + AIR_MARK + QUIET
+QUIET = "\x03"  # a filler word (的, 在, 呢): looked through when finding a word's neighbours
+WORD_MARK = "\x04"  # a word of the question itself (能, 跑步, 孩子): a place does not stand there
+MARKS = BLANK + PLACE_MARK + AIR_MARK + QUIET + WORD_MARK
 
 # Words of a question that are never place names: asking words, activities, people, judgements.
 QUESTION_WORDS = tuple(
     "能不能 可不可以 可以 能 要不要 需要 应该 要 会 有没有 有 没有 是不是 是 多少 多大 几级 "
     "什么 啥 严重 高不高 高 低 大 差 重 还 那么 那 么 吧 嘛 哦 哈 玩 出去 出去玩 一起 我们 "
     "我 你 他 她 孩子 小孩 宝宝 老人 家人 朋友 可 天气 能见度 戴 带 开 去 走 安全 健康 适宜 "
-    "空气好 空气差".split()
+    "空气好 空气差 家里 这里 那里 外面 室内 室外 附近 周边".split()
+)
+# Endings of a part of a place (西湖边, 工业园区, 黄山风景区): after a city, answered by that city.
+PART_SUFFIXES = tuple(
+    "区 县 镇 乡 街道 街 路 边 附近 一带 周边 公园 景区 湖 山 岛 港 站 机场 大学 广场 村".split()
 )
 # Place-name endings: a leftover ending in one of them is a place word wherever it stands.
 PLACE_SUFFIXES = tuple("市 县 区 镇 乡 省".split())
 MAX_PLACE_CHARS = 6
 # Date words the day rules do not read: said to be not understood, never replaced by today.
 VAGUE_DAYS = tuple(
-    "下个月 下月 上个月 月初 月中 年底 年初 明年 春节 元旦 国庆 五一 清明 端午 中秋 假期 "
-    "节假日 长假 小长假".split()
+    sorted(
+        "下个月 下月 上个月 月初 月中 年底 年初 明年 春节 元旦 国庆 五一 清明 端午 中秋 假期 "
+        "节假日 长假 小长假".split(),
+        key=len,
+        reverse=True,
+    )
 )
 _DATE_LIKE = re.compile(
-    r"(?<![a-z\d.])\d{1,4}(?:[.\-/]\d{1,4})+(?![\d])"
+    r"(?<!pm )(?<![a-z\d.])\d{1,4}(?:[.\-/]\d{1,4})+(?![\d])"
     r"|(?<![a-z\d.])\d{1,4}(?:号|日|月份|月)"
     r"|[一二三四五六七八九十]{1,3}(?:号)"
     r"|(?:下|这|本)?(?:周|星期|礼拜)[八九十零]"
@@ -79,7 +88,7 @@ def read_leftovers(text: str, air_words: tuple[str, ...], filler: tuple[str, ...
             out[m.start() : m.end()] = PLACE_MARK * len(word)
         elif found is not None:
             ambiguous.append((word, found.places))
-        elif marked[m.start() - 1 : m.start()] == PLACE_MARK and len(word) <= MAX_PLACE_CHARS:
+        elif marked[m.start() - 1 : m.start()] == PLACE_MARK and _is_part(word):
             inside.append((word, m.start()))  # 杭州西湖边, 苏州工业园区: a part of that place
         elif _looks_like_place(marked, m.start(), m.end()):
             unknown.append(word)
@@ -91,9 +100,15 @@ def read_leftovers(text: str, air_words: tuple[str, ...], filler: tuple[str, ...
 def _mark(text: str, air_words: tuple[str, ...], filler: tuple[str, ...]) -> str:
     for word in _by_length(air_words):
         text = text.replace(word, AIR_MARK * len(word))
-    for word in _by_length((*filler, *QUESTION_WORDS, *vocabulary())):
+    for word in _by_length((*QUESTION_WORDS, *vocabulary())):
+        text = text.replace(word, WORD_MARK * len(word))
+    for word in _by_length(filler):
         text = text.replace(word, QUIET * len(word))
     return text
+
+
+def _is_part(word: str) -> bool:
+    return len(word) <= MAX_PLACE_CHARS and word.endswith(PART_SUFFIXES)
 
 
 @cache
@@ -102,8 +117,8 @@ def _by_length(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _looks_like_place(marked: str, start: int, end: int) -> bool:
-    """Two to six characters where a place goes: before a day or air word, after a day, or
-    ending like a place name (黄冈市, 某某县)."""
+    """Two to six characters where a place goes: before a day or air word, after a day, alone
+    before 呢 (黄冈呢), or ending like a place name (黄冈市, 某某县)."""
     word = marked[start:end]
     if not 2 <= len(word) <= MAX_PLACE_CHARS:
         return False
@@ -112,7 +127,9 @@ def _looks_like_place(marked: str, start: int, end: int) -> bool:
     before, after = _neighbour(marked, start - 1, -1), _neighbour(marked, end, 1)
     if after in (BLANK, AIR_MARK) or (after == PLACE_MARK and len(word) <= 3):
         return True
-    return before == BLANK and after in ("", AIR_MARK)
+    if before == "" and after == "" and marked[end : end + 1] == QUIET:
+        return True  # 黄冈呢: the whole message is a place and a filler word
+    return before == BLANK and after in ("", AIR_MARK, WORD_MARK)
 
 
 def _neighbour(marked: str, i: int, step: int) -> str:

@@ -13,6 +13,7 @@ from functools import cache
 
 from bot.forecast.days import default_day, take_days
 from bot.forecast.leftovers import MARKS, PLACE_MARK, QUIET, Leftovers, read_leftovers
+from bot.forecast.nearmiss import near_miss
 from bot.places import Alias, aliases
 
 __all__ = ["AIR_WORDS", "Understood", "default_day", "understand"]
@@ -34,6 +35,7 @@ NOT_FORECAST = tuple("举报 投诉 12369 热线 偷排 排污".split())
 # Words in which 苏/申/甬 are not place abbreviations.
 NOT_PLACES = tuple("申请 申报 申诉 申领 重申 申明 申购 苏醒 复苏 紫苏 苏打 流苏 甬道".split())
 _SINGLE_CHAR_OK = frozenset("沪苏浙皖申")
+_CJK = re.compile(r"[\u3400-\u9fff]+")
 # Shanghai district names that are also districts of another city: with that city named too
 # (舟山普陀, 舟山市普陀区), the district is that city's, not Shanghai's.
 SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
@@ -157,10 +159,19 @@ def _match_at(text: str, i: int, table: dict[str, Alias], longest: int) -> Alias
             continue
         if alias.word.isascii() and not _whole_word(text, i, size):
             continue
-        if size == 1 and alias.word not in _SINGLE_CHAR_OK:
+        if size == 1 and (alias.word not in _SINGLE_CHAR_OK or _starts_near_miss(text, i)):
             continue
         return alias
     return None
+
+
+def _starts_near_miss(text: str, i: int) -> bool:
+    """苏洲, 浙疆: the abbreviation starts a mistyped place name, read by its sound instead."""
+    return any(
+        (found := near_miss(text[i : i + size])) is not None and found.unambiguous
+        for size in (2, 3)
+        if i + size <= len(text) and _CJK.fullmatch(text[i + 1 : i + size])
+    )
 
 
 def _whole_word(text: str, i: int, size: int) -> bool:
