@@ -8,14 +8,17 @@ words followers read there are the same the forecast answers and the picture use
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from bot.forecast.levels import LEVELS, Level
+from bot.forecast.levels import AQI_MAX, LEVELS, Level, level_for_aqi
 
 # A close paraphrase shares at least this share of its character pairs with the message.
 MIN_SIMILARITY = 0.6
+# "AQI 150严重吗", "aqi是120算什么": the level that value falls in.
+_AQI_VALUE = re.compile(r"aqi(?:是|为|到了|达到|有)?(\d{1,3})(?!\d)")
 LEVEL_SOURCE = "HJ 633—2012《环境空气质量指数（AQI）技术规定（试行）》表2；HJ 633—2026 沿用六个级别"
 
 
@@ -91,6 +94,9 @@ def match(text: str, *, with_days_only: bool = False) -> Entry | None:
     compact = text.replace(" ", "")
     if not compact:
         return None
+    value = _AQI_VALUE.search(compact)
+    if value and not with_days_only and int(value.group(1)) <= AQI_MAX:
+        return _level_entries()[level_for_aqi(int(value.group(1))).number - 1]
     best: tuple[int, Entry] | None = None
     for entry in _with_days() if with_days_only else entries():
         score = _score(entry, compact)
@@ -99,6 +105,11 @@ def match(text: str, *, with_days_only: bool = False) -> Entry | None:
     if best or with_days_only:
         return best[1] if best else None
     return _closest(compact)
+
+
+@cache
+def _level_entries() -> tuple[Entry, ...]:
+    return entries()[-len(LEVELS) :]
 
 
 @cache
