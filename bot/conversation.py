@@ -32,8 +32,9 @@ class Previous:
     at: float  # epoch seconds, from the injected clock
 
 
-def remember(redis: Any, account: str, openid: str, previous: Previous) -> None:
-    """Keep the question just answered, for FOLLOW_UP_SECONDS."""
+def remember(account: str, openid: str, previous: Previous) -> tuple[str, str, int]:
+    """The write (key, value, seconds) that keeps the question just answered for
+    FOLLOW_UP_SECONDS; the webhook makes it together with storing the reply."""
     activity = previous.activity
     value = {
         "places": list(previous.places),
@@ -41,8 +42,10 @@ def remember(redis: Any, account: str, openid: str, previous: Previous) -> None:
         "activity": activity.__dict__ if activity else None,
         "at": previous.at,
     }
-    redis.set(
-        Keys.follow_up(account, openid), json.dumps(value, ensure_ascii=False), ex=FOLLOW_UP_SECONDS
+    return (
+        Keys.follow_up(account, openid),
+        json.dumps(value, ensure_ascii=False),
+        FOLLOW_UP_SECONDS,
     )
 
 

@@ -66,7 +66,7 @@ def _forecast_text(incoming: Incoming, reading: Reading) -> str:
     else:
         body = compose(issue, ask, budget=budget)
     previous = Previous(ask.places, ask.days, reading.activity, incoming.now.timestamp())
-    remember(incoming.redis, incoming.account.id, incoming.message.from_user, previous)
+    incoming.writes.append(remember(incoming.account.id, incoming.message.from_user, previous))
     return "\n".join([*lead, body, *tail])
 
 

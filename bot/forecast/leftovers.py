@@ -98,22 +98,25 @@ def read_leftovers(text: str, air_words: tuple[str, ...], filler: tuple[str, ...
 
 
 def _mark(text: str, air_words: tuple[str, ...], filler: tuple[str, ...]) -> str:
-    for word in _by_length(air_words):
-        text = text.replace(word, AIR_MARK * len(word))
-    for word in _by_length((*QUESTION_WORDS, *vocabulary())):
-        text = text.replace(word, WORD_MARK * len(word))
-    for word in _by_length(filler):
-        text = text.replace(word, QUIET * len(word))
-    return text
+    """Air words, question words and filler words marked, leftmost-longest, in one pass."""
+    pattern, marks = _marker(air_words, filler)
+    return pattern.sub(lambda m: marks[m.group(0)] * len(m.group(0)), text)
+
+
+@cache
+def _marker(
+    air_words: tuple[str, ...], filler: tuple[str, ...]
+) -> tuple[re.Pattern[str], dict[str, str]]:
+    # A word in several lists takes the strongest mark: air, then question word, then filler.
+    marks = {word: QUIET for word in filler}
+    marks.update((word, WORD_MARK) for word in (*QUESTION_WORDS, *vocabulary()))
+    marks.update((word, AIR_MARK) for word in air_words)
+    longest_first = sorted(marks, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, longest_first))), marks
 
 
 def _is_part(word: str) -> bool:
     return len(word) <= MAX_PLACE_CHARS and word.endswith(PART_SUFFIXES)
-
-
-@cache
-def _by_length(words: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(sorted(set(words), key=len, reverse=True))
 
 
 def _looks_like_place(marked: str, start: int, end: int) -> bool:
