@@ -68,22 +68,19 @@ def _may_be_knowledge(text: str, asked: Understood) -> bool:
 
 
 def _is_forecast_question(asked: Understood) -> bool:
-    about_places = bool(asked.places or asked.outside or asked.ambiguous or asked.unknown)
     if asked.asks_air:
         return True
     residue = asked.residue
     for word in (*asked.unknown, *(typed for typed, _ in asked.ambiguous)):
         residue = residue.replace(word, "")
-    return about_places and len(residue) <= MAX_RESIDUE
+    return asked.names_place and len(residue) <= MAX_RESIDUE
 
 
 def _may_follow(text: str, asked: Understood, activity: Activity | None) -> bool:
     """Half a question (a place, a day or an activity, not all) that leans on the last one."""
-    has_place = bool(asked.places or asked.unknown or asked.ambiguous or asked.outside)
-    has_day = bool(asked.days or asked.unread_days or asked.impossible)
-    if has_place and has_day:
+    if asked.names_place and asked.names_day:
         return False
-    if not (has_place or has_day):
+    if not (asked.names_place or asked.names_day):
         return activity is not None  # 能跑步吗, right after 明天南京空气: about 南京, tomorrow
     bare = not asked.asks_air and len(asked.residue.strip("那呢么还有再")) <= 1
     return has_marker(text) or bare
@@ -94,10 +91,10 @@ def _follow(asked: Understood, activity: Activity | None, previous: Previous) ->
     follower did name but we could not read (黄冈呢 is reported, not answered for 南京)."""
     taken: list[str] = []
     changes: dict = {}
-    if not (asked.places or asked.unknown or asked.ambiguous or asked.outside):
+    if not asked.names_place:
         changes["places"] = previous.places
         taken.append("places")
-    if not (asked.days or asked.unread_days or asked.impossible):
+    if not asked.names_day:
         changes["days"] = previous.days
         taken.append("days")
     followed = replace(asked, **changes)

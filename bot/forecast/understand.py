@@ -58,9 +58,14 @@ class Understood:
     unread_days: tuple[str, ...] = ()  # words that look like a date but are not understood
 
     @property
-    def unclear(self) -> bool:
-        """A place or date word could not be read: answering a default would be a silent guess."""
-        return bool(self.ambiguous or self.unknown or self.unread_days)
+    def names_place(self) -> bool:
+        """A place word was typed, whether or not it could be read."""
+        return bool(self.places or self.outside or self.ambiguous or self.unknown)
+
+    @property
+    def names_day(self) -> bool:
+        """A date word was typed, whether or not it could be read."""
+        return bool(self.days or self.impossible or self.unread_days)
 
 
 def understand(text: str, now: datetime) -> Understood:
