@@ -64,7 +64,7 @@ def test_a_condition_names_the_group(wechat, config, imported):
         ("今天能开窗吗", "【开窗通风】空气质量良，可以正常开窗通风。"),
         ("今天适合晾衣服吗", "【晾晒衣物】空气质量良，可以在户外晾晒。"),
         ("要戴口罩吗", "【戴口罩】空气质量良，一般人群不需要为防污染戴口罩。"),
-        ("周末南京适合爬山吗", "（按其中最差的「中度污染」给出建议）"),
+        ("周末南京适合爬山吗", "（按所问地点和日期中最差的「中度污染」给出建议）"),
     ],
     ids=["window", "laundry", "mask", "worst-of-two-days"],
 )
@@ -236,3 +236,29 @@ def test_not_understood_gets_a_guess_and_the_menu(wechat, config, imported, text
     content = ask(wechat, config, text)
     assert content.startswith("抱歉，暂时没有看懂您的问题。\n" + guess)
     assert "回复「明天能跑步吗」" in content and "回复「一图可见」" in content
+
+
+# -- every corpus message, straight through the router ----------------------------------------
+
+
+LONGEST = (
+    "南京上海杭州合肥苏州无锡常州宁波温州嘉兴湖州绍兴未来一周带孩子出去可以吗",
+    "长三角未来7天能跑步吗",
+    "那下周呢",
+)
+
+
+def test_every_corpus_message_gets_an_answer_that_fits(config, redis, imported):
+    from bot.answers import build_router
+    from bot.wechat.messages import parse_message
+    from tests.test_forecast_understand import CORPUS
+    from tests.test_questions_understand import CASES
+
+    router = build_router()
+    texts = [c.text for c in CORPUS] + [c.text for c in CASES] + list(LONGEST)
+    for n, text in enumerate(texts):
+        fields = {"ToUserName": "gh_x", "FromUserName": OPENID, "CreateTime": "1"}
+        message = parse_message({**fields, "MsgType": "text", "Content": text, "MsgId": n}, "sh")
+        incoming = router.incoming(message, config.accounts["sh"], redis, NOW_DT)
+        content = router.route(incoming).content
+        assert content and len(content.encode()) <= WECHAT_TEXT_LIMIT, text

@@ -133,7 +133,7 @@ def activity_text(issue: ForecastIssue | None, ask: Ask, activity: Activity, bud
     ozone = any("O3" in r.pollutants for r in rows if r.level_hi == worst)
     head = [f"【{activities.label(activity)}】{activities.advice(activity, worst, ozone)}"]
     if len(rows) > 1:
-        head.append(f"（按其中最差的「{level(worst).name}」给出建议）")
+        head.append(f"（按所问地点和日期中最差的「{level(worst).name}」给出建议）")
     foot = f"建议依据：{activities.source(activity)}"
     used = len("\n".join([*head, foot]).encode()) + 2
     return "\n".join([*head, compose(issue, ask, budget=budget - used), foot])
