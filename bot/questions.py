@@ -13,6 +13,7 @@ from datetime import datetime
 from bot import knowledge
 from bot.activities import Activity, read_activity
 from bot.conversation import Previous, has_marker
+from bot.forecast.text import RELATIVE
 from bot.forecast.understand import Understood, understand
 from bot.places import GROUPS
 
@@ -118,7 +119,8 @@ def guess(text: str, now: datetime) -> str:
     """One line guessing what a message nothing understood may want, with words that work."""
     asked = understand(text, now)
     if asked.days and not asked.places:
-        first, word = asked.days[0], _day_word(text)
+        first = asked.days[0]
+        word = RELATIVE.get((first - now.date()).days) or f"{first.month}月{first.day}日"
         return f"您是想查{first.month}月{first.day}日的空气质量吗？可以回复「{word}空气」。"
     if asked.places:
         return f"您是想查{asked.places[0]}的空气质量吗？可以回复「明天{asked.places[0]}空气」。"
@@ -128,7 +130,3 @@ def guess(text: str, now: datetime) -> str:
             return f"您是不是想问「{example}」？可以直接回复这句话。"
     return GENERAL_GUESS
 
-
-def _day_word(text: str) -> str:
-    """The day as the follower wrote it (明天, 周六), without the follow-up words around it."""
-    return text.replace(" ", "").strip("那呢么还有再吗?？") or "明天"
