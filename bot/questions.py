@@ -129,4 +129,3 @@ def guess(text: str, now: datetime) -> str:
         if any(word in compact for word in words):
             return f"您是不是想问「{example}」？可以直接回复这句话。"
     return GENERAL_GUESS
-
