@@ -47,6 +47,24 @@ from syndication.sandbox.pushes import sign_push, text_xml  # noqa: E402
 from syndication.services import gunicorn_command, service_env, stop, wait_healthy  # noqa: E402
 
 QUESTION = "明天南京空气怎么样"  # a typical follower question: answered from the imported forecast
+# The question mix (issue 11): what followers send. Each openid talks to one account and goes
+# through the mix in this order, so its follow-up ("那后天呢") comes right after an activity
+# question and finds that context, as in a real chat.
+QUESTION_MIX = (
+    QUESTION,  # forecast in words (4 of 11)
+    "今天能出去跑步吗",  # activity and health (2 of 11)
+    "那后天呢",  # follow-up of the previous question
+    QUESTION,
+    "PM2.5是什么",  # knowledge
+    QUESTION,
+    "杭洲明天空气",  # a place typed with a same-sounding character
+    "今天能出去跑步吗",
+    "11.25上海空气",  # a new date form
+    QUESTION,
+    "黄冈明天空气",  # a place not understood: reported, no default
+)
+MIXES = {"mix": QUESTION_MIX, "forecast": (QUESTION,)}
+OPENIDS = 5000
 FORECAST_SAMPLE = ROOT / "tests" / "data" / "forecast_sample.csv"
 HOST = "127.0.0.1"
 MSG_KEYS = "csj:wx:*:msg:*"
@@ -59,8 +77,9 @@ APOLOGY = "抱歉，系统暂时有点忙".encode()
 class PushFactory:
     """Distinct signed pushes: MsgIds and nonces from counters that never repeat in a process."""
 
-    def __init__(self, accounts: list[Account]) -> None:
+    def __init__(self, accounts: list[Account], questions: tuple[str, ...] = MIXES["mix"]) -> None:
         self.accounts = accounts
+        self.questions = questions
         self._n = itertools.count()
         self._nonce_base = secrets.randbelow(10**9) * 10**9
         self._msg_base = (secrets.randbelow(10**6) + 1) * 10**12
@@ -68,9 +87,11 @@ class PushFactory:
     def make(self) -> tuple[str, bytes]:
         """Return (path?query, body) of one fresh push, timestamp = now."""
         n = next(self._n)
-        account = self.accounts[n % len(self.accounts)]
-        openid = f"oBench{n % 5000:06d}"
-        xml = text_xml(account, openid, QUESTION, msg_id=str(self._msg_base + n))
+        follower = n % OPENIDS
+        account = self.accounts[follower % len(self.accounts)]
+        openid = f"oBench{follower:06d}"
+        question = self.questions[(n // OPENIDS + follower) % len(self.questions)]
+        xml = text_xml(account, openid, question, msg_id=str(self._msg_base + n))
         push = sign_push(account, xml, nonce=str(self._nonce_base + n), openid=openid)
         return push.url(f"/wechat/{account.id}"), push.body
 
@@ -740,6 +761,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--rounds", type=int, default=3, help="alternating bare/csj rounds; the median is reported"
     )
+    p.add_argument(
+        "--questions",
+        default="mix",
+        choices=sorted(MIXES),
+        help="what the pushes ask: the follower mix of issue 11 (default) or the forecast"
+        " question alone (the figures before issue 11)",
+    )
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument(
@@ -827,13 +855,14 @@ def main(argv: list[str] | None = None) -> int:
         path = write_config(tmp, redis_server.url, args.workers, args.worker_class)
         config = load_config(path, environ={})
         safe = [a for a in config.accounts.values() if a.require_encryption and a.encoding_aes_key]
-        factory = PushFactory(safe)
+        factory = PushFactory(safe, MIXES[args.questions])
         bare, csj = servers(config, tmp, args.csj_env)
         print(f"  gunicorn (both): {' '.join(csj.command[csj.command.index('--bind') + 2 :])}")
         if args.csj_env:
             print(f"  csj extra environment: {' '.join(args.csj_env)}")
         print(
-            f"  accounts pushed to: {', '.join(a.id for a in safe)} (safe mode); text {QUESTION!r}"
+            f"  accounts pushed to: {', '.join(a.id for a in safe)} (safe mode); "
+            f"questions ({args.questions}): {', '.join(dict.fromkeys(factory.questions))}"
         )
         for server in (bare, csj):
             server.start()

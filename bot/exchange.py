@@ -38,6 +38,14 @@ return {'new', false}
 
 
 @dataclass(frozen=True)
+class Computed:
+    """An answer's reply, and Redis SETs (key, value, seconds) to make with it in one trip."""
+
+    reply: bytes
+    writes: tuple[tuple[str, str, int], ...] = ()
+
+
+@dataclass(frozen=True)
 class Outcome:
     """How a push was answered: new, replay, duplicate, timeout, pending or error."""
 
@@ -66,7 +74,7 @@ class Exchange:
         account: str,
         signature: str,
         dedupe_id: str,
-        compute: Callable[[], bytes],
+        compute: Callable[[], bytes | Computed],
         deadline: float,
     ) -> Outcome:
         """Return the reply for a push, computing it at most once across every process."""
@@ -91,7 +99,9 @@ class Exchange:
         # Long enough to cover the budget; short so a claim left by a dead process soon lapses.
         return int(self.config.reply_budget) + 6
 
-    def _compute(self, compute: Callable[[], bytes], key: str, deadline: float) -> Outcome:
+    def _compute(
+        self, compute: Callable[[], bytes | Computed], key: str, deadline: float
+    ) -> Outcome:
         try:
             return self.runner.run(
                 lambda: self._compute_and_store(compute, key), max(0.0, deadline - self.monotonic())
@@ -100,14 +110,25 @@ class Exchange:
             # Past the budget: answer now; the work finishes and stores its reply for any retry.
             return Outcome("timeout", SUCCESS)
 
-    def _compute_and_store(self, compute: Callable[[], bytes], key: str) -> Outcome:
+    def _compute_and_store(self, compute: Callable[[], bytes | Computed], key: str) -> Outcome:
         try:
-            reply = compute()
-            self.redis.set(key, reply, ex=self.config.dedupe_ttl)
+            result = compute()
+            computed = result if isinstance(result, Computed) else Computed(result)
+            self._store(key, computed)
         except BaseException:
             self._release(key)
             raise
-        return Outcome("new", reply)
+        return Outcome("new", computed.reply)
+
+    def _store(self, key: str, computed: Computed) -> None:
+        if not computed.writes:
+            self.redis.set(key, computed.reply, ex=self.config.dedupe_ttl)
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(key, computed.reply, ex=self.config.dedupe_ttl)
+        for write_key, value, seconds in computed.writes:
+            pipe.set(write_key, value, ex=seconds)
+        pipe.execute()
 
     def _release(self, key: str) -> None:
         """Drop our claim so a retry can answer; if Redis itself failed, the TTL does it."""

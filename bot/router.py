@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,9 @@ class Incoming:
     redis: Any
     now: datetime  # Asia/Shanghai
     uploader: Any = None  # (account, bytes, file name) -> media_id, for answers that send images
+    # Redis SETs (key, value, seconds) an answer asks for: made with the stored reply, in the
+    # same round trip (bot.exchange.Computed), so a follow-up context costs no extra trip.
+    writes: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def is_textual(self) -> bool:

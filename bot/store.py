@@ -96,6 +96,11 @@ class Keys:
         """Held while one process uploads the picture, so others do not upload it twice."""
         return f"{PREFIX}:wx:{{{account}}}:forecast-media-lock:{issue_id}"
 
+    @staticmethod
+    def follow_up(account: str, openid: str) -> str:
+        """A follower's last question (places, days, activity) for 「那明天呢」; short-lived."""
+        return f"{PREFIX}:wx:{{{account}}}:follow-up:{openid}"
+
 
 class SynKeys:
     """Syndication's keys. All share the {syn} hash tag: its Lua scripts touch several at once.

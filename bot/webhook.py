@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from werkzeug.wrappers import Request, Response
 
 from bot.config import Account, Config
-from bot.exchange import Exchange, Outcome
+from bot.exchange import Computed, Exchange, Outcome
 from bot.router import Router
 from bot.wechat.crypto import DecryptError, MessageCipher, decrypt_any, sign, signature_ok
 from bot.wechat.guard import Refused, SignedQuery, verify_query
@@ -208,13 +208,12 @@ def _decrypt(
         raise Refused(400, "cannot decrypt message") from None
 
 
-def _answer(message: Message, account: Account, svc: WebhookService) -> bytes:
+def _answer(message: Message, account: Account, svc: WebhookService) -> Computed:
     """Route the message and render the reply; a failing answer becomes an apology, logged."""
     now = datetime.fromtimestamp(svc.clock(), svc.zone)
+    incoming = svc.router.incoming(message, account, svc.redis, now, svc.uploader)
     try:
-        reply = svc.router.route(
-            svc.router.incoming(message, account, svc.redis, now, svc.uploader)
-        )
+        reply = svc.router.route(incoming)
     except RedisError:
         raise
     except Exception:
@@ -222,7 +221,9 @@ def _answer(message: Message, account: Account, svc: WebhookService) -> bytes:
             "answer failed", extra={"fields": {"account": account.id, "msg_id": message.dedupe_id}}
         )
         reply = TextReply(APOLOGY)
-    return reply.render(message.from_user, message.to_user, int(svc.clock()))
+        incoming.writes.clear()  # an answer that failed half-way remembers nothing
+    rendered = reply.render(message.from_user, message.to_user, int(svc.clock()))
+    return Computed(rendered, tuple(incoming.writes))
 
 
 def _reply(outcome: Outcome, push: Push, svc: WebhookService) -> Response:

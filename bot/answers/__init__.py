@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answers import column, events, forecast, jobs, menu
+from bot.answers import column, events, forecast, jobs, menu, questions
 from bot.router import Router
 
 
@@ -14,6 +14,7 @@ def build_router() -> Router:
     menu.register(router, entries)
     column.register(router, entries)  # before the forecast: 美丽长三角 is the column, not 长三角
     events.register(router, entries)  # before the forecast: 南京有什么活动 is not about the air
+    questions.register(router, entries)  # before the forecast: 一图可见是什么 is a question
     forecast.register(router, entries)
     router.on_type("location", events.location_or(forecast.location_answer))
     return router

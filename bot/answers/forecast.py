@@ -10,8 +10,9 @@ from bot.forecast.media import ensure_media, media_id
 from bot.forecast.model import ForecastIssue
 from bot.forecast.repo import ForecastRepo
 from bot.forecast.text import NO_FORECAST, Ask, compose, not_covered
-from bot.forecast.understand import default_day, understand
+from bot.forecast.understand import default_day
 from bot.places import MAX_NEAREST_KM, nearest_city, provinces
+from bot.questions import is_card_request
 from bot.router import Incoming, Router
 from bot.wechat.messages import shared_location
 from bot.wechat.replies import ImageReply, Reply, TextReply
@@ -20,28 +21,19 @@ log = logging.getLogger("csj.forecast")
 
 CARD_KEY = "FORECAST_CARD"
 TODAY_KEY = "AIR_TODAY"  # the menu button: today's forecast for the account's own region
-CARD_WORDS = ("一图可见", "预报图", "空气质量预报图", "一图", "七天预报", "7天预报", "预报图片")
 PREPARING = "预报图正在准备中，请稍后再回复「一图可见」。"
 PREPARING_DAYS = 3  # the words that stand in for the picture: the next three days, all four regions
-# Without an air word, a message is taken as a forecast question only if little else is in it.
-MAX_RESIDUE = 2
 
 
 def register(router: Router, menu: Menu) -> None:
-    """Wire the picture keywords, the menu key, air-quality questions and LOCATION messages."""
+    """Wire the picture keywords, the menu key and LOCATION messages (questions in words:
+    bot.answers.questions, registered before this module)."""
     menu.add("一图可见", "：长三角未来7天空气质量预报图")
     menu.add("明天南京空气", "：查询某地某天的空气质量预报")
     router.on_click(CARD_KEY, card_answer)
     router.on_click(TODAY_KEY, today_answer)
     router.on_text(is_card_request, card_answer)
-    router.on_text(lambda text: True, question_answer)
     router.on_type("location", location_answer)
-
-
-def is_card_request(text: str) -> bool:
-    """'一图可见', '空气质量预报图', '发个预报图' …"""
-    compact = text.replace(" ", "")
-    return any(word in compact for word in CARD_WORDS) and len(compact) <= 12
 
 
 def card_answer(incoming: Incoming) -> Reply:
@@ -77,11 +69,11 @@ def _upload_now(incoming: Incoming, issue) -> str | None:
 def today_answer(incoming: Incoming) -> Reply:
     """The menu button: the account's own region, today (or tomorrow after the cut-over)."""
     issue = ForecastRepo(incoming.redis).latest()
-    ask = Ask((incoming.account.region,), (_day_for(issue, incoming),), incoming.now.date())
+    ask = Ask((incoming.account.region,), (day_for(issue, incoming),), incoming.now.date())
     return TextReply(compose(issue, ask))
 
 
-def _day_for(issue: ForecastIssue | None, incoming: Incoming) -> date:
+def day_for(issue: ForecastIssue | None, incoming: Incoming) -> date:
     """The day a question naming none is about: today, or tomorrow after the evening cut-over;
     and if the newest issue starts later (issued this afternoon from tomorrow on), its first day,
     rather than telling the follower that the forecast just published does not cover them."""
@@ -89,39 +81,6 @@ def _day_for(issue: ForecastIssue | None, incoming: Incoming) -> date:
     if issue is None or day in issue.days:
         return day
     return next((d for d in issue.days if d > day), day)
-
-
-def question_answer(incoming: Incoming) -> Reply | None:
-    """Answer an air-quality question; None (pass it on) if the text is not one."""
-    asked = understand(incoming.text, incoming.now)
-    about_places = bool(asked.places or asked.outside)
-    if not asked.asks_air and not (about_places and len(asked.residue) <= MAX_RESIDUE):
-        return None
-    if asked.outside and not asked.places:
-        return TextReply(not_covered(asked.outside))
-    if asked.impossible and not asked.days:
-        return TextReply(no_such_day(asked.impossible))
-    issue = ForecastRepo(incoming.redis).latest()
-    ask = Ask(
-        asked.places or (incoming.account.region,),
-        asked.days or (_day_for(issue, incoming),),
-        incoming.now.date(),
-        asked.via,
-    )
-    text = compose(issue, ask)
-    if asked.outside:
-        text += f"\n（{'、'.join(asked.outside)}不在本预报范围内。）"
-    if asked.impossible:
-        text += f"\n（没有{'、'.join(asked.impossible)}这一天。）"
-    return TextReply(text)
-
-
-def no_such_day(words: tuple[str, ...]) -> str:
-    """A date that does not exist gets said so, never another day's numbers."""
-    return (
-        f"日历上没有「{'、'.join(words)}」这一天，请检查日期。"
-        "可以这样问：「明天上海空气」「周六杭州」「11月28日南京」。"
-    )
 
 
 def location_answer(incoming: Incoming) -> Reply:
@@ -133,5 +92,5 @@ def location_answer(incoming: Incoming) -> Reply:
     if km > MAX_NEAREST_KM:
         return TextReply(not_covered(("您所在的位置",)))
     issue = ForecastRepo(incoming.redis).latest()
-    ask = Ask((city.name,), (_day_for(issue, incoming),), incoming.now.date())
+    ask = Ask((city.name,), (day_for(issue, incoming),), incoming.now.date())
     return TextReply(f"离您最近的城市：{city.name}\n" + compose(issue, ask))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.questions import guess
 from bot.router import Incoming, Router, keywords
 from bot.wechat.replies import NoReply, Reply, TextReply
 
@@ -63,7 +64,8 @@ def not_understood(incoming: Incoming, menu: Menu) -> Reply:
     if message.type == "voice":
         opening = "抱歉，没有听清您的语音，可以试试打字发送。"
     elif incoming.is_textual:
-        opening = "抱歉，暂时没有看懂您的问题。"
+        # Not a silent shrug: one line guessing what the follower may want, then the menu.
+        opening = "抱歉，暂时没有看懂您的问题。\n" + guess(incoming.text, incoming.now)
     else:
         opening = "收到！目前我可以回答文字提问。"
     return TextReply(f"{opening}\n{menu.lines()}")

@@ -73,6 +73,12 @@ def _day_of_month(day: int, today: date) -> list[date]:
         return []
 
 
+def _month_end(today: date) -> date:
+    """月底: the last day of this month (today, on that day)."""
+    first_of_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
 def _weekday(m: re.Match[str], today: date) -> list[date]:
     """周X: the next one (today included); 下周X: next week's; 这周X: this week's, even if past."""
     prefix, which = m.group(1) or "", m.group(2)
@@ -109,6 +115,12 @@ DAY_RULES: list[DayRule] = [
         re.compile(r"(?<![\d.])(\d{1,2})[-/](\d{1,2})(?![\d.])"),
         lambda m, t: _month_day(int(m.group(1)), int(m.group(2)), t),
     ),
+    (
+        # 11.25 and 12.4; not the 2.5 of pm2.5 (also written "pm 2.5"), nor a decimal like 1.5.3.
+        re.compile(r"(?<!pm)(?<!pm )(?<![\da-z.])(\d{1,2})\.(\d{1,2})(?![\d.])"),
+        lambda m, t: _month_day(int(m.group(1)), int(m.group(2)), t),
+    ),
+    (re.compile(r"(?:这个|本|这)?月(?:底|末)"), lambda m, t: [_month_end(t)]),
     (
         re.compile(r"(?:未来|接下来|最近|今后|往后|近)" + NUM + r"(?:天|日)"),
         lambda m, t: _span(t, 0, cn_number(m.group(1))),

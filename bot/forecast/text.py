@@ -61,9 +61,11 @@ def footer(issue: ForecastIssue) -> str:
     return f"发布：{at.month}月{at.day}日 {at:%H:%M} · {issue.source}"
 
 
-def compose(issue: ForecastIssue | None, ask: Ask, *, shortened: bool = False) -> str:
-    """The whole answer for the asked places and days; too long for WeChat, fewer days and a
-    pointer to the picture."""
+def compose(
+    issue: ForecastIssue | None, ask: Ask, *, shortened: bool = False, budget: int = MAX_BYTES
+) -> str:
+    """The whole answer for the asked places and days; too long for WeChat (or for the `budget`
+    bytes a caller leaves it), fewer days and a pointer to the picture."""
     if issue is None:
         return NO_FORECAST
     covered = [d for d in ask.days if d in issue.days]
@@ -75,15 +77,17 @@ def compose(issue: ForecastIssue | None, ask: Ask, *, shortened: bool = False) -
     if shortened:
         lines.append(CARD_HINT)
     text = "\n".join(lines)
-    if len(text.encode()) <= MAX_BYTES:
+    if len(text.encode()) <= budget:
         return text
     if len(covered) > 1:
         fewer = Ask(ask.places, tuple(covered[: len(covered) // 2]), ask.today, ask.via)
-        return compose(issue, fewer, shortened=True)
+        return compose(issue, fewer, shortened=True, budget=budget)
     if len(ask.places) > 1:  # one day, but too many places for one message
         kept = ask.places[: len(ask.places) // 2]
         via = tuple(v for v in ask.via if v[1] in kept)
-        return compose(issue, Ask(kept, tuple(covered), ask.today, via), shortened=True)
+        return compose(
+            issue, Ask(kept, tuple(covered), ask.today, via), shortened=True, budget=budget
+        )
     return text
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from bot.forecast.days import BLANK, default_day, take_days
+from bot.forecast.days import default_day, take_days
+from bot.forecast.leftovers import MARKS, PLACE_MARK, QUIET, Leftovers, read_leftovers
+from bot.forecast.nearmiss import near_miss
 from bot.places import Alias, aliases
 
 __all__ = ["AIR_WORDS", "Understood", "default_day", "understand"]
@@ -26,13 +28,14 @@ FILLER = tuple(
     "怎么样 怎样 如何 咋样 好不好 好吗 会不会 情况 天气 的 呢 吗 啊 呀 请问 "
     "查询 查一下 查 看看 看 想知道 告诉我 我想 我要 一下 帮我 那边 这边 地区 "
     "区域 全省 全市 我在 在 和 与 跟 还有 以及 及 或 去 到 今年 出门 适合 "
-    "户外 运动 跑步 好".split()
+    "户外 运动 跑步 好 玩 那么 那".split()
 )
 # Messages about reporting pollution are for the 12369 hotline, not for the forecast.
 NOT_FORECAST = tuple("举报 投诉 12369 热线 偷排 排污".split())
 # Words in which 苏/申/甬 are not place abbreviations.
 NOT_PLACES = tuple("申请 申报 申诉 申领 重申 申明 申购 苏醒 复苏 紫苏 苏打 流苏 甬道".split())
 _SINGLE_CHAR_OK = frozenset("沪苏浙皖申")
+_CJK = re.compile(r"[\u3400-\u9fff]+")
 # Shanghai district names that are also districts of another city: with that city named too
 # (舟山普陀, 舟山市普陀区), the district is that city's, not Shanghai's.
 SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
@@ -49,6 +52,20 @@ class Understood:
     residue: str = ""  # what is left once places, days and filler words are taken out
     asks_air: bool = False  # an air-quality word is in the message
     impossible: tuple[str, ...] = ()  # date words naming no real day: 11月31日
+    guessed: tuple[tuple[str, str], ...] = ()  # (typed, place) read by sound: (杭洲, 杭州)
+    ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (素州, (苏州, 宿州)): ask
+    unknown: tuple[str, ...] = ()  # words where a place goes that name no place we know
+    unread_days: tuple[str, ...] = ()  # words that look like a date but are not understood
+
+    @property
+    def names_place(self) -> bool:
+        """A place word was typed, whether or not it could be read."""
+        return bool(self.places or self.outside or self.ambiguous or self.unknown)
+
+    @property
+    def names_day(self) -> bool:
+        """A date word was typed, whether or not it could be read."""
+        return bool(self.days or self.impossible or self.unread_days)
 
 
 def understand(text: str, now: datetime) -> Understood:
@@ -56,16 +73,45 @@ def understand(text: str, now: datetime) -> Understood:
     flat = text.replace(" ", "")
     had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
     text, days, impossible = take_days(text, now.date())
-    text, found = _take_places(text)
-    found = _resolve_shared(found)
-    places = tuple(dict.fromkeys(p for a in found if a.kind != "outside" for p in a.places))
+    text, spans = _take_places(text)
+    found = _resolve_shared([alias for _, alias in spans])
+    left = read_leftovers(text, AIR_WORDS, FILLER)
+    places = tuple(
+        dict.fromkeys(
+            [p for a in found if a.kind != "outside" for p in a.places]
+            + [place for _, place in left.guessed]
+        )
+    )
     outside = tuple(dict.fromkeys(a.word for a in found if a.kind == "outside"))
     via = tuple(
-        dict.fromkeys((a.word, a.places[0]) for a in found if a.kind in ("district", "county"))
+        dict.fromkeys(
+            [(a.word, a.places[0]) for a in found if a.kind in ("district", "county")]
+            + _inside(left, spans)
+        )
     )
-    residue = _residue(text)
-    days_found = tuple(sorted(set(days)))
-    return Understood(places, days_found, outside, via, residue, had_air, tuple(impossible))
+    return Understood(
+        places,
+        tuple(sorted(set(days))),
+        outside,
+        via,
+        _residue(left.text),
+        had_air,
+        tuple(impossible),
+        left.guessed,
+        left.ambiguous,
+        left.unknown,
+        left.unread_days,
+    )
+
+
+def _inside(left: Leftovers, spans: list[tuple[int, Alias]]) -> list[tuple[str, str]]:
+    """杭州西湖边 → (西湖边, 杭州): a part of the place just before it, answered by that place."""
+    pairs = []
+    for word, start in left.inside:
+        before = [a for end, a in spans if end == start and a.kind != "outside"]
+        if before and len(before[0].places) == 1:
+            pairs.append((word, before[0].places[0]))
+    return pairs
 
 
 def _resolve_shared(found: list[Alias]) -> list[Alias]:
@@ -76,7 +122,7 @@ def _resolve_shared(found: list[Alias]) -> list[Alias]:
 
 
 def _residue(text: str) -> str:
-    rest = text.replace(BLANK, "").replace(" ", "")
+    rest = "".join(c for c in text if c not in MARKS).replace(" ", "")
     for word in sorted(FILLER, key=len, reverse=True):
         rest = rest.replace(word, "")
     return re.sub(r"[?？!！。,，.~]+", "", rest)
@@ -85,13 +131,13 @@ def _residue(text: str) -> str:
 # ---- places -----------------------------------------------------------------------------------
 
 
-def _take_places(text: str) -> tuple[str, list[Alias]]:
-    """Leftmost-longest place names; ASCII pinyin only as whole words."""
+def _take_places(text: str) -> tuple[str, list[tuple[int, Alias]]]:
+    """Leftmost-longest place names, each with where it ends; ASCII pinyin only as whole words."""
     for word in NOT_PLACES:
-        text = text.replace(word, BLANK * len(word))
+        text = text.replace(word, QUIET * len(word))
     table = aliases()
     longest, starts = _shape()
-    found: list[Alias] = []
+    found: list[tuple[int, Alias]] = []
     out = list(text)
     i = 0
     while i < len(text):
@@ -99,9 +145,9 @@ def _take_places(text: str) -> tuple[str, list[Alias]]:
         if match is None:
             i += 1
             continue
-        found.append(match)
-        out[i : i + len(match.word)] = BLANK * len(match.word)
         i += len(match.word)
+        found.append((i, match))
+        out[i - len(match.word) : i] = PLACE_MARK * len(match.word)
     return "".join(out), found
 
 
@@ -118,10 +164,19 @@ def _match_at(text: str, i: int, table: dict[str, Alias], longest: int) -> Alias
             continue
         if alias.word.isascii() and not _whole_word(text, i, size):
             continue
-        if size == 1 and alias.word not in _SINGLE_CHAR_OK:
+        if size == 1 and (alias.word not in _SINGLE_CHAR_OK or _starts_near_miss(text, i)):
             continue
         return alias
     return None
+
+
+def _starts_near_miss(text: str, i: int) -> bool:
+    """苏洲, 浙疆: the abbreviation starts a mistyped place name, read by its sound instead."""
+    return any(
+        (found := near_miss(text[i : i + size])) is not None and found.unambiguous
+        for size in (2, 3)
+        if i + size <= len(text) and _CJK.fullmatch(text[i + 1 : i + size])
+    )
 
 
 def _whole_word(text: str, i: int, size: int) -> bool:
