@@ -1,6 +1,7 @@
 """The article pages in Debian's Chromium: an editor writes the sample column article with its
 cover, watches the live preview, a reviewer approves it, the engine publishes it to the four
-sandbox accounts, and the page shows 已发布 with each real URL. Screenshots, desktop and phone,
+sandbox accounts, the page shows 已发布 with each real URL, and the log, the counts and the
+dashboard show it. Screenshots, desktop and phone,
 in tests/artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -95,6 +96,21 @@ def test_an_article_written_in_the_form_reaches_every_account(page, site):
 
     page.goto(engine.pub("A1", "sh").url)  # the real article, on the sandbox's account page
     assert "长三角区域生态环境宣教联盟正式成立" in page.content()
+
+    # Found again in the log and in the counts, as an admin or editor would look for it.
+    page.goto(f"{base}/log")
+    page.fill("input[name=article]", "A1")
+    page.click("text=筛选")
+    logged = page.inner_text("main")
+    assert "A1" in page.url and logged.count("freepublish/submit") == len(ACCOUNTS)
+    page.goto(f"{base}/log/counts")
+    for account in ACCOUNTS:
+        name = engine.ctx.config.accounts[account].name
+        row = page.locator("table.counts tr", has_text=name).inner_text()
+        assert "1 篇" in row and "已发布 1" in row
+    page.goto(f"{base}/")
+    for account in ACCOUNTS:
+        assert "已累计发布 1 篇" in page.inner_text(f"[data-account={account}]")
 
 
 def test_chosen_body_images_are_referred_to_and_previewed(page, site):
