@@ -319,6 +319,7 @@ ONE_SHOT = {
     "log",
     "menu",
     "post",
+    "reads",
     "user",
 }
 
