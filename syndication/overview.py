@@ -67,6 +67,22 @@ class Row:
             return min(done)
         return self.article.publish_at or self.article.created_at
 
+    @property
+    def overall(self) -> tuple[str, str]:
+        """The article in a word, by how its accounts stand: (state for colour, label)."""
+        return overall(self.article.state, [p.state for p in self.pubs.values()])
+
+
+def overall(article_state: str, states: list[str]) -> tuple[str, str]:
+    """An article's state in a word; a started one by its publications' states."""
+    if article_state != articles.STARTED:
+        return article_state, articles.STATE_NAMES[article_state]
+    if states and all(s == pubs.PUBLISHED for s in states):
+        return pubs.PUBLISHED, "全部已发布"
+    if any(s in (pubs.FAILED, pubs.UNCONFIRMED) for s in states):
+        return pubs.FAILED, "需处理"
+    return articles.STARTED, "发布中"
+
 
 @dataclass(frozen=True)
 class Attention:

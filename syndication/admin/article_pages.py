@@ -8,9 +8,9 @@ from typing import Any
 
 from bot import ZONE
 from bot.config import Config
-from syndication import actions, audit, records, review
+from syndication import actions, audit, overview, records, review
 from syndication import publications as pubs
-from syndication.articles import AWAITING, CANCELLED, STARTED, STATE_NAMES, Article
+from syndication.articles import AWAITING, CANCELLED, Article
 
 #: A grid cell for an account whose publication does not exist yet, by the article's state.
 NOT_STARTED = {AWAITING: ("awaiting", "待审核"), CANCELLED: ("cancelled", "已取消")}
@@ -161,14 +161,9 @@ def _states(pub: pubs.Publication) -> tuple[list[Step], list[Step]]:
 
 def status(article: Article, cells: dict[str, Cell]) -> Cell:
     """The article's state in a word; a started one by how its accounts stand."""
-    if article.state != STARTED:
-        return Cell(article.state, STATE_NAMES[article.state])
-    mine = [c.state for c in cells.values() if c.state != "none"]
-    if mine and all(s == pubs.PUBLISHED for s in mine):
-        return Cell(pubs.PUBLISHED, "全部已发布")
-    if any(s in (pubs.FAILED, pubs.UNCONFIRMED) for s in mine):
-        return Cell(pubs.FAILED, "需处理")
-    return Cell(STARTED, "发布中")
+    return Cell(
+        *overview.overall(article.state, [c.state for c in cells.values() if c.state != "none"])
+    )
 
 
 def history(redis: Any, article: Article) -> list[audit.Entry]:
