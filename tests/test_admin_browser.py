@@ -65,3 +65,17 @@ def test_an_api_call_without_a_session_or_token_is_refused(page, admin_url):
     )
     # /api/posts is off altogether here: the test config has no [syndication] api_token.
     assert answers == [401, 401, 403]
+
+
+def test_an_admin_reads_the_audit_trail(page, admin_url, redis, clock):
+    users.add(redis, "admin1", "admin", PASSWORD, clock())
+    sign_in(page, admin_url, "editor1", "wrong-password-x")  # a failed sign-in is recorded too
+    sign_in(page, admin_url, "admin1")
+    page.click("text=操作记录")
+    rows = [row.inner_text() for row in page.locator("table.audit tbody tr").all()]
+    assert any("admin1" in r and "登录" in r and "失败" not in r for r in rows)
+    assert any("editor1" in r and "登录失败" in r for r in rows)
+    page.select_option("#action", "login-failed")
+    page.click("text=筛选")
+    assert "admin1" not in page.inner_text("table.audit tbody")
+    shot(page, "audit")

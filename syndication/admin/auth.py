@@ -42,6 +42,7 @@ NAV_ITEMS = (
     ("/forecasts", "预报", ()),
     ("/accounts", "账号", ("admin",)),
     ("/users", "用户", ("admin",)),
+    ("/audit", "操作记录", ("admin",)),
 )
 
 
