@@ -12,6 +12,7 @@ from bot.wechat.replies import NoReply, Reply, TextReply
 HELP_KEY = "HELP"
 
 HELP_WORDS = ("帮助", "菜单", "help", "menu", "?", "你好", "您好", "hi", "hello", "在吗", "功能")
+THANKS_WORDS = ("谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "谢了", "thanks", "thank you", "辛苦了")
 
 
 @dataclass
@@ -33,6 +34,7 @@ def register(router: Router, menu: Menu) -> None:
     router.on_event("subscribe", lambda incoming: welcome(incoming, menu))
     router.on_text(keywords(*HELP_WORDS), lambda incoming: help_menu(incoming, menu))
     router.on_click(HELP_KEY, lambda incoming: help_menu(incoming, menu))
+    router.on_text(keywords(*THANKS_WORDS), thanks)
     for event in (
         "unsubscribe",
         "location",
@@ -56,6 +58,13 @@ def welcome(incoming: Incoming, menu: Menu) -> Reply:
 def help_menu(incoming: Incoming, menu: Menu) -> Reply:
     """List the keywords."""
     return TextReply(f"您好，这里是{incoming.account.name}·美丽长三角。\n{menu.lines()}")
+
+
+def thanks(incoming: Incoming) -> Reply:
+    """A thank-you gets a kind word and one hint, not "not understood" and the menu."""
+    return TextReply(
+        "不客气！想了解空气质量，随时问我，比如「明天空气怎么样」；回复「帮助」查看全部功能。"
+    )
 
 
 def not_understood(incoming: Incoming, menu: Menu) -> Reply:
