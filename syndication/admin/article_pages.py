@@ -81,7 +81,7 @@ def _cells(config: Config, article: Article, found: dict[str, pubs.Publication])
 @dataclass(frozen=True)
 class Day:
     day: date
-    items: list[tuple[str, Article]]  # ("HH:MM", article), in time order
+    items: list[tuple[str, Article, Cell]]  # ("HH:MM", article, how it stands), by time
     today: bool = False
 
 
@@ -100,7 +100,9 @@ def week(redis: Any, monday: date, now: float) -> list[Day]:
     for article in review.newest(redis, None, WEEK_LIMIT):
         moment = datetime.fromtimestamp(article.publish_at or article.created_at, ZONE)
         if moment.date() in days:
-            days[moment.date()].append((moment.strftime("%H:%M"), article))
+            states = [p.state for p in actions.publications(redis, article).values()]
+            cell = Cell(*overview.overall(article.state, states))
+            days[moment.date()].append((moment.strftime("%H:%M"), article, cell))
     today = datetime.fromtimestamp(now, ZONE).date()
     return [
         Day(day, sorted(items, key=lambda item: item[0]), day == today)
