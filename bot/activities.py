@@ -19,7 +19,7 @@ PEOPLE = ("病人", "患者", "的人", "人群", "体质")
 class Activity:
     """What the follower wants to do, the word they used, and for whom (empty: themselves)."""
 
-    kind: str  # exercise, outing, window, laundry, mask
+    kind: str  # exercise, outing, window, laundry, mask, purifier
     word: str
     group: str = ""  # a sensitive group (儿童, 老年人 …), or "" for the general public
     group_word: str = ""
@@ -70,11 +70,14 @@ def _group_words() -> tuple[tuple[str, str], ...]:
 def read_activity(text: str) -> Activity | None:
     """The activity a (normalised) message asks about, or None if it names none."""
     compact = text.replace(" ", "")
-    found = next(((w, k) for w, k in _words() if w in compact), None)
+    named = [(w, k) for w, k in _words() if w in compact]
+    # Going out is how most other activities start (去公园晨练, 出门戴口罩): the specific one wins.
+    found = next(iter(sorted(named, key=lambda pair: pair[1] == DEFAULT_KIND)), None)
     who = next(((w, g) for w, g in _group_words() if w in compact), None)
     if found is None and who is None:
         return None
     word, kind = found or ("出门", DEFAULT_KIND)
+    word = _raw()["said_as"].get(word, word)  # 跑个 → 跑步: how the answer names it
     group, group_word = (who[1], who[0]) if who else ("", "")
     return Activity(kind, word, group, group_word)
 

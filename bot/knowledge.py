@@ -19,6 +19,8 @@ from bot.forecast.levels import AQI_MAX, LEVELS, Level, level_for_aqi
 MIN_SIMILARITY = 0.6
 # "AQI 150严重吗", "aqi是120算什么": the level that value falls in.
 _AQI_VALUE = re.compile(r"aqi(?:是|为|到了|达到|有)?(\d{1,3})(?!\d)")
+# "轻度污染严重吗": asking how bad a level is, answered by the level's effect on health.
+HOW_BAD = ("严重吗", "严重不", "要紧", "危害", "有事吗", "没事吧", "对身体", "对健康")
 LEVEL_SOURCE = "HJ 633—2012《环境空气质量指数（AQI）技术规定（试行）》表2；HJ 633—2026 沿用六个级别"
 
 
@@ -81,7 +83,7 @@ def _level_entry(level: Level, what: tuple[str, ...]) -> Entry:
     return Entry(
         f"level-{level.number}",
         f"空气质量{level.name}",
-        (names, (*what, "怎么办", "注意什么", "要注意", "影响", "算")),
+        (names, (*what, "怎么办", "注意什么", "要注意", "影响", "算", *HOW_BAD)),
         (f"空气质量{level.name}是什么意思",),
         answer,
         LEVEL_SOURCE,

@@ -27,8 +27,15 @@ QUESTION_WORDS = tuple(
     "能不能 可不可以 可以 能 要不要 需要 应该 要 会 有没有 有 没有 是不是 是 多少 多大 几级 "
     "什么 啥 严重 高不高 高 低 大 差 重 还 那么 那 么 吧 嘛 哦 哈 玩 出去 出去玩 一起 我们 "
     "我 你 他 她 孩子 小孩 宝宝 老人 家人 朋友 可 天气 能见度 戴 带 开 去 走 安全 健康 适宜 "
-    "空气好 空气差 家里 这里 那里 外面 室内 室外 附近 周边".split()
+    "空气好 空气差 家里 这里 那里 外面 室内 室外 附近 周边 "
+    # Voice input and chat openers: 喂喂, 嗯, 那个, 就是说.
+    "喂 嗯 哎 诶 唉 呃 额 嘿 哈喽 你好 您好 那个 就是说 就是 麻烦 行不行 行吗 行 不".split()
 )
+# A leftover starting with one of these verbs is something to do (洗车, 买菜, 爬山), not a place:
+# no place name of the region, nor a well-known one outside it, starts with them.
+ACTION_VERBS = frozenset("洗买吃喝骑爬跑逛晒晾擦刷种浇钓踢遛跳拍扫拖搬煮烧炒")
+# A place name never holds these particles: 老婆怀孕了 is a sentence, not a place.
+PARTICLES = frozenset("了着啦嘛吧哦呀")
 # Endings of a part of a place (西湖边, 工业园区, 黄山风景区): after a city, answered by that city.
 PART_SUFFIXES = tuple(
     "区 县 镇 乡 街道 街 路 边 附近 一带 周边 公园 景区 湖 山 岛 港 站 机场 大学 广场 村".split()
@@ -123,7 +130,7 @@ def _looks_like_place(marked: str, start: int, end: int) -> bool:
     """Two to six characters where a place goes: before a day or air word, after a day, alone
     before 呢 (黄冈呢), or ending like a place name (黄冈市, 某某县)."""
     word = marked[start:end]
-    if not 2 <= len(word) <= MAX_PLACE_CHARS:
+    if not 2 <= len(word) <= MAX_PLACE_CHARS or _is_sentence(word):
         return False
     if word.endswith(PLACE_SUFFIXES):
         return True
@@ -133,6 +140,11 @@ def _looks_like_place(marked: str, start: int, end: int) -> bool:
     if before == "" and after == "" and marked[end : end + 1] == QUIET:
         return True  # 黄冈呢: the whole message is a place and a filler word
     return before == BLANK and after in ("", AIR_MARK, WORD_MARK)
+
+
+def _is_sentence(word: str) -> bool:
+    """Words that do something or say something, not name somewhere: 洗车, 老婆怀孕了."""
+    return word[0] in ACTION_VERBS or not PARTICLES.isdisjoint(word)
 
 
 def _neighbour(marked: str, i: int, step: int) -> str:
