@@ -58,7 +58,7 @@ class Alias:
 
     word: str
     places: tuple[str, ...]
-    kind: str  # province, abbr, city, district, county, group, nickname, pinyin, outside
+    kind: str  # province, abbr, city, district, county, landmark, group, nickname, pinyin, outside
 
 
 @cache
@@ -69,6 +69,12 @@ def _raw() -> dict:
 @cache
 def _other() -> dict:
     return json.loads(resources.files("bot").joinpath("data/other_places.json").read_text("utf-8"))
+
+
+@cache
+def _landmarks() -> dict[str, str]:
+    text = resources.files("bot").joinpath("data/yrd_landmarks.json").read_text("utf-8")
+    return json.loads(text)["places"]
 
 
 @cache
@@ -145,6 +151,8 @@ def aliases() -> dict[str, Alias]:
     for word, parent in _counties().items():
         add(word, (parent,), "county")
         add(word + "市", (parent,), "county")
+    for word, parent in _landmarks().items():
+        add(word, (parent,), "landmark")
     for word, places in GROUPS.items():
         add(word, places, "group")
     for word, place in NICKNAMES.items():

@@ -17,6 +17,10 @@ from bot.places import cities, provinces
 
 # Place words are two to three characters; a longer unknown word is not a typo of one of them.
 MIN_CHARS, MAX_CHARS = 2, 3
+# Sounds that pinyin input and dialects confuse (宁坡 for 宁波, 南经 typed as nan jin): each folded
+# to one, so a word one confused sound away from a single place, sharing a character, is read.
+_CONFUSED_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("p", "b"), ("t", "d"), ("k", "g"))
+_CONFUSED_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,46 @@ def near_miss(word: str) -> NearMiss | None:
         return NearMiss(word, same_tones)
     if len(candidates) > 1 and (sharing or same_tones):
         return NearMiss(word, tuple(name for name, _ in candidates))
-    return None
+    return _one_sound_off(word, syllables) if not candidates else None
+
+
+def _one_sound_off(word: str, syllables: tuple[str, ...]) -> NearMiss | None:
+    """宁坡 → 宁波: one syllable differs by a confused sound, a character is shared, one place."""
+    plain = [s.rstrip("012345") for s in syllables]
+    close = tuple(
+        name
+        for name, toned in _folded_index().get(_folded(plain), ())
+        if _shares_a_char(word, name)
+        and sum(a != b.rstrip("012345") for a, b in zip(plain, toned, strict=True)) == 1
+    )
+    return NearMiss(word, close) if len(close) == 1 else None
+
+
+def _folded(plain: list[str]) -> str:
+    """Toneless syllables with confused sounds folded together: ning bo and ning po alike."""
+    out = []
+    for syllable in plain:
+        for long, short in _CONFUSED_INITIALS:
+            if syllable.startswith(long):
+                syllable = short + syllable[len(long) :]
+                break
+        for long, short in _CONFUSED_FINALS:
+            if syllable.endswith(long):
+                syllable = syllable[: -len(long)] + short
+                break
+        out.append(syllable)
+    return " ".join(out)
+
+
+@cache
+def _folded_index() -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Folded pinyin → (place name, its toned syllables)."""
+    table: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for entries in _index().values():
+        for name, toned in entries:
+            key = _folded([s.rstrip("012345") for s in toned])
+            table.setdefault(key, []).append((name, toned))
+    return {key: tuple(value) for key, value in table.items()}
 
 
 def _shares_a_char(word: str, name: str) -> bool:

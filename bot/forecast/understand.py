@@ -39,6 +39,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]+")
 # Shanghai district names that are also districts of another city: with that city named too
 # (舟山普陀, 舟山市普陀区), the district is that city's, not Shanghai's.
 SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
+# Places answered by the forecast of the city they are in: the answer says which city it used.
+PARTS = ("district", "county", "landmark")
+# "问一下周六" is 问一下 + 周六, not 下周六: 一下 (a verb's "a bit") never starts a date word.
+_A_BIT = re.compile(r"一下(?!午)")
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ def understand(text: str, now: datetime) -> Understood:
     """Find places and days in normalised text; dates relative to `now` (Asia/Shanghai)."""
     flat = text.replace(" ", "")
     had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
+    text = _A_BIT.sub(QUIET * 2, text)
     text, days, impossible = take_days(text, now.date())
     text, spans = _take_places(text)
     found = _resolve_shared([alias for _, alias in spans])
@@ -85,8 +90,7 @@ def understand(text: str, now: datetime) -> Understood:
     outside = tuple(dict.fromkeys(a.word for a in found if a.kind == "outside"))
     via = tuple(
         dict.fromkeys(
-            [(a.word, a.places[0]) for a in found if a.kind in ("district", "county")]
-            + _inside(left, spans)
+            [(a.word, a.places[0]) for a in found if a.kind in PARTS] + _inside(left, spans)
         )
     )
     return Understood(
