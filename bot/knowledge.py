@@ -93,7 +93,8 @@ def _level_entry(level: Level, what: tuple[str, ...]) -> Entry:
 def match(text: str, *, with_days_only: bool = False) -> Entry | None:
     """The entry a (normalised) message asks about, or None; `with_days_only`: among the entries
     that answer a message naming a day, by keywords only."""
-    compact = text.replace(" ", "")
+    # 咋 is how 怎么 is said in chat (咋办, 咋回事): one spelling for the keywords.
+    compact = text.replace(" ", "").replace("咋", "怎么")
     if not compact:
         return None
     value = _AQI_VALUE.search(compact)

@@ -15,11 +15,16 @@ from tests.test_questions_understand import ALWAYS, Case, expected_of, observed,
 
 HELDOUT = DATA / "questions_heldout.tsv"
 MIN_CASES = 80
-# Measured on the code as it stood before any fix drawn from this corpus: 73 of 105 (69.5 %).
-MIN_SHARE = 0.95
+# Measured before any fix drawn from them: round 1, 72 of 95 (75.8 %) on the code of issue 11;
+# round 2, 24 of 32 (75.0 %) on the code fixed for round 1. Both were then fixed by general rules.
+MIN_SHARE = 0.97
 TAKEN = ("forecast", "activity")
 # What this corpus still finds missed, with why (see the report in docs/benchmarks.md).
-MISSED: dict[str, str] = {}
+NOT_AIR = (
+    "a thing to do the advice does not cover (washing the car is about rain, not air): now the menu"
+    " and a guess for that day's air, no longer an unknown place; the air answer was expected"
+)
+MISSED: dict[str, str] = {"今天适合洗车吗": NOT_AIR, "明天能洗车不": NOT_AIR}
 
 
 def load() -> list[Case]:

@@ -43,6 +43,9 @@ SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
 PARTS = ("district", "county", "landmark")
 # "问一下周六" is 问一下 + 周六, not 下周六: 一下 (a verb's "a bit") never starts a date word.
 _A_BIT = re.compile(r"一下(?!午)")
+# "下下周" (no day named) is the week after next, not 下周: said to be not understood; 下下周一
+# names a day, which the day rules read.
+_TOO_FAR = re.compile(r"下下个?(?:(?:周|星期|礼拜)(?![一二三四五六日天末1-7])|月)")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ def understand(text: str, now: datetime) -> Understood:
     flat = text.replace(" ", "")
     had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
     text = _A_BIT.sub(QUIET * 2, text)
+    too_far = tuple(m.group(0) for m in _TOO_FAR.finditer(text))
+    text = _TOO_FAR.sub(lambda m: QUIET * len(m.group(0)), text)
     text, days, impossible = take_days(text, now.date())
     text, spans = _take_places(text)
     found = _resolve_shared([alias for _, alias in spans])
@@ -104,7 +109,7 @@ def understand(text: str, now: datetime) -> Understood:
         left.guessed,
         left.ambiguous,
         left.unknown,
-        left.unread_days,
+        too_far + left.unread_days,
     )
 
 
