@@ -141,3 +141,9 @@ def test_outings_said_other_ways(wechat, config, imported, text, expected):
 def test_chat_spelling_of_how_reaches_the_entry(wechat, config, imported):
     assert ask(wechat, config, "臭氧高了咋办") == ask(wechat, config, "臭氧高了怎么办")
     assert "来源：" in ask(wechat, config, "臭氧高了咋办")
+
+
+def test_an_appliance_question_not_understood_is_pointed_to_the_purifier_entry(wechat, config):
+    content = ask(wechat, config, "空调滤网多久洗一次")
+    assert content.startswith("抱歉，暂时没有看懂您的问题。\n您是不是想问「空气净化器有用吗」？")
+    assert "净化器等建议" in content  # the menu names the purifier advice

@@ -27,7 +27,7 @@ EXAMPLES = "可以这样问：「明天南京空气」「杭州后天」「周�
 
 def register(router: Router, menu: Menu) -> None:
     """Wire the text questions; before the forecast module, whose picture keywords come after."""
-    menu.add("明天能跑步吗", "：运动、出行、开窗、口罩等建议")
+    menu.add("明天能跑步吗", "：运动、出行、开窗、口罩、净化器等建议")
     menu.add("PM2.5是什么", "：空气质量小知识")
     router.on_text(lambda text: True, answer)
 
