@@ -86,8 +86,8 @@ def test_the_list_shows_every_event_with_places_window_and_status(app, redis, cl
     for expected in ("#1", "江心洲污水处理厂开放日", "开放日", "南京·江心洲污水处理厂"):
         assert expected in nanjing
     assert "2026年11月28日（周六）09:30–11:30" in nanjing
-    assert "报名中 截至 11月27日 18:00" in nanjing and "2/30" in nanjing and "未开始" in nanjing
-    assert "未开始 11月30日 09:00 开始报名" in row(page, HEFEI_NOT_OPEN)
+    assert "报名中 截至 11月27日 18:00" in nanjing and "2/30" in nanjing and "即将举行" in nanjing
+    assert "未开放 11月30日 09:00 开始报名" in row(page, HEFEI_NOT_OPEN)
     assert "已截止 11月24日 00:00 截止" in row(page, SUZHOU_CLOSED)
     assert f'href="/events/{NANJING}"' in page
     assert "导入活动" not in page  # reviewers read; editors import

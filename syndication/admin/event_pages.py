@@ -42,8 +42,8 @@ READERS = ("editor", "reviewer")
 WRITERS = ("editor",)
 PAST_SHOWN = 100
 SHOWN_REGISTRATIONS = 500  # the page's table; the CSV has every sign-up
-WINDOW_NAMES = {"cancelled": "已停止", "not_open": "未开始", "open": "报名中", "closed": "已截止"}
-STATUS_NAMES = {"cancelled": "已取消", "ended": "已结束", "running": "进行中", "coming": "未开始"}
+WINDOW_NAMES = {"cancelled": "已停止", "not_open": "未开放", "open": "报名中", "closed": "已截止"}
+STATUS_NAMES = {"cancelled": "已取消", "ended": "已结束", "running": "进行中", "coming": "即将举行"}
 
 
 def _ext() -> dict[str, Any]:
