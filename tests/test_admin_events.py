@@ -22,6 +22,7 @@ from bot.events.repo import EventRepo
 from syndication import audit, reminders
 from syndication.admin import create_app, users
 from syndication.cli import main
+from syndication.demo import load_demo_events
 from syndication.event_registrations import CSV_COLUMNS
 from tests.admin_pages import csrf_of, post, signed_in, text
 from tests.events_support import (
@@ -31,6 +32,7 @@ from tests.events_support import (
     SUZHOU_CLOSED,
     import_sample,
 )
+from tests.forecast_data import NOW_DT
 from tests.test_admin_auth import PASSWORD
 
 HOUR = 3600
@@ -335,3 +337,14 @@ def test_no_session_is_sent_to_sign_in(app, redis, method, path):
     response = getattr(app.test_client(), method)(path, data={"confirm": "yes"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert EventRepo(redis).get(NANJING).status == "open" and len(EventRepo(redis).all()) == 6
+
+
+def test_the_demo_shows_who_is_coming(app, redis):
+    events = load_demo_events(redis, NOW_DT)
+    first, second = [e.number for e in events if e.signup_state(NOW_DT) == "open"][:2]
+    client = signed_in(app, "editor1")
+    assert "8/30" in row(page_of(client, "/events")[1], first)
+    page = page_of(client, f"/events/{first}")[1]
+    assert "报名名单（8）" in page and "oDem…0000" in page and "安徽省生态环境厅" in page
+    assert "报名名单（4）" in page_of(client, f"/events/{second}")[1]
+    assert "oDemoshfollower0000" not in page
