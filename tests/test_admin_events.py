@@ -266,7 +266,9 @@ def test_import_needs_a_file_a_token_and_a_writer(app, redis):
 
 def test_a_file_past_the_limit_is_refused_on_the_page(app, redis):
     response = upload(signed_in(app, "editor1"), b"x" * (3 * 1024 * 1024))
-    assert response.status_code == 413 and "文件太大" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and "文件太大（最多 2 MB）：活动文件通常只有几 KB" in page
+    assert 'id="import"' in page  # the page again, with the form, not a bare error
     assert EventRepo(redis).all() == []
 
 
