@@ -280,6 +280,7 @@ def test_an_editor_calls_an_event_off(app, redis, clock, small):
     assert response.status_code == 302
     page = page_of(client, f"/events/{small.number}")[1]
     assert "已取消 #7 小型开放日：2 位" in page and "取消活动</h2>" not in page
+    assert "活动已取消：名单保留备查" in page and "不再提醒（活动已取消）" in page
     assert EventRepo(redis).get(small.number).status == "cancelled"
     entry = next(e for e in audit.entries(redis) if e.action == "event-cancel")
     assert entry.by == "editor1" and entry.detail == {"event": small.number, "told": 2}
