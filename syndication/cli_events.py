@@ -16,13 +16,9 @@ from bot.events import import_events
 from bot.events.importer import ImportRejected, Problem, check_event
 from bot.events.model import KINDS, Event, short_date
 from bot.events.repo import EventRepo
-from bot.events.signup import call_off, mask, position
+from bot.events.signup import call_off
 from syndication import audit, reminders, services
-
-CSV_COLUMNS = (
-    "position", "status", "checkin_code", "signup_order", "follower", "account",
-    "signed_up_at", "promoted_at", "cancelled_at", "reminder",
-)  # fmt: skip
+from syndication.event_registrations import CSV_COLUMNS, registrations
 
 
 def _redis(obj: Any) -> Any:
@@ -132,13 +128,12 @@ def list_command(obj: Any, show_all: bool) -> None:
 
 
 def _window(event: Event, now: datetime) -> str:
-    if event.status != "open":
-        return "cancelled"
-    if now < event.signup_opens:
-        return f"sign-up opens {short_date(event.signup_opens)}"
-    if now >= event.signup_closes:
-        return "sign-up closed"
-    return f"sign-up open until {short_date(event.signup_closes)}"
+    return {
+        "cancelled": "cancelled",
+        "not_open": f"sign-up opens {short_date(event.signup_opens)}",
+        "closed": "sign-up closed",
+        "open": f"sign-up open until {short_date(event.signup_closes)}",
+    }[event.signup_state(now)]
 
 
 @events.command("cancel")
@@ -168,25 +163,10 @@ def registrations_command(obj: Any, number: int) -> None:
     with _redis(obj) as redis:
         if EventRepo(redis).get(number) is None:
             raise click.ClickException(f"no event #{number} (csj events list shows the numbers)")
-        rows = [_row(redis, number, f, r) for f, r in EventRepo(redis).registrations(number)]
+        rows = [r.csv_row() for r in registrations(redis, number)]
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(rows)
-
-
-def _row(redis: Any, number: int, follower: str, record: dict[str, Any]) -> list[Any]:
-    status = record["status"]
-    place = position(redis, number, follower, status) if status != "cancelled" else ""
-    reminder = reminders.stored(redis, number, follower, record["openid"]).outcome
-    return [
-        place, status, record["code"], record["seq"], mask(record["openid"]), record["account"],
-        _time(record.get("at")), _time(record.get("promoted_at")),
-        _time(record.get("cancelled_at")), reminder,
-    ]  # fmt: skip
-
-
-def _time(epoch: float | None) -> str:
-    return datetime.fromtimestamp(epoch, ZONE).strftime("%Y-%m-%d %H:%M:%S") if epoch else ""
 
 
 @events.command("remind")

@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from bot.config import Config
-from bot.events import import_events
+from bot.events import import_events, signup
 from bot.events.model import Event
 from bot.events.repo import EventRepo
 from bot.forecast.demo import shift_by, shift_to
@@ -25,6 +25,9 @@ DEMO_PASSWORD = "meili-changsanjiao"
 #: The day the demo events file is written for; it is moved to today when loaded.
 DEMO_EVENTS_DAY = date(2026, 11, 24)
 DEMO_USERS = (("demo-editor", "editor"), ("demo-reviewer", "reviewer"), ("demo-admin", "admin"))
+#: Sign-ups the demo makes to the first event open now (half as many to the second).
+DEMO_SIGNUPS = 8
+DEMO_ACCOUNTS = ("sh", "js", "zj", "ah")
 
 
 def load_demo_forecast(config: Config, redis: Any, now: datetime) -> ImportResult | None:
@@ -73,7 +76,24 @@ def load_demo_events(redis: Any, now: datetime) -> list[Event]:
         return []
     sample = resources.files("syndication").joinpath("data/demo_events.csv").read_bytes()
     shifted = shift_by(sample, timedelta(days=(now.date() - DEMO_EVENTS_DAY).days))
-    return import_events(redis, shifted, now, filename="demo_events.csv")
+    events = import_events(redis, shifted, now, filename="demo_events.csv")
+    load_demo_signups(redis, events, now)
+    return events
+
+
+def load_demo_signups(redis: Any, events: list[Event], now: datetime) -> int:
+    """Followers of the four accounts signed up for the first two events open now, over the last
+    hours (the admin's 活动 page shows who is coming); return how many sign-ups were made."""
+    made = 0
+    for rank, event in enumerate([e for e in events if e.signup_state(now) == "open"][:2]):
+        count = DEMO_SIGNUPS // (rank + 1)
+        for n in range(count):
+            at = max(now.timestamp() - (count - n) * 1700, event.signup_opens.timestamp())
+            account = DEMO_ACCOUNTS[n % len(DEMO_ACCOUNTS)]
+            openid = f"oDemo{account}follower{n:04d}"
+            signup.sign_up(redis, event.number, account, openid, at, f"demo-{event.number}-{n}")
+            made += 1
+    return made
 
 
 def load_demo_checks(config: Config, redis: Any, now: float) -> list[str]:

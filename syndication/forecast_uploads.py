@@ -183,7 +183,8 @@ def _json_items(text: str) -> list[Any] | None:
         raw = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    rows = raw.get("rows") if isinstance(raw, dict) else raw
+    # {"rows": [...]} for a forecast, {"events": [...]} for an events file.
+    rows = raw.get("rows", raw.get("events")) if isinstance(raw, dict) else raw
     return rows if isinstance(rows, list) else None
 
 

@@ -56,6 +56,15 @@ class Event:
             return f"{first}–{end:%H:%M}"
         return f"{first}–{end.month}月{end.day}日 {end:%H:%M}"
 
+    def signup_state(self, now: datetime) -> str:
+        """Where sign-up stands at `now`: cancelled | not_open | open | closed (as the sign-up
+        script decides it)."""
+        if self.status != "open":
+            return "cancelled"
+        if now < self.signup_opens:
+            return "not_open"
+        return "closed" if now >= self.signup_closes else "open"
+
     def with_number(self, number: int) -> Event:
         return replace(self, number=number)
 

@@ -30,6 +30,7 @@ def create_app(
     from syndication.admin.articles import bp as articles_bp
     from syndication.admin.audit_page import bp as audit_bp
     from syndication.admin.dashboard import register_ops_pages
+    from syndication.admin.event_pages import bp as event_pages_bp
     from syndication.admin.forecast_pages import bp as forecast_pages_bp
     from syndication.admin.logs import bp as logs_bp
 
@@ -62,6 +63,7 @@ def create_app(
     app.register_blueprint(logs_bp)
     app.register_blueprint(forecast_pages_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(event_pages_bp)
     app.register_error_handler(413, forecasts.too_large)
     if config.admin.trusted_proxies:
         # The client's address (sign-in throttling, the audit) from the proxies' header.

@@ -40,6 +40,7 @@ NAV_ITEMS = (
     ("/articles", "文章", ()),
     ("/log", "同步日志", ()),
     ("/forecasts", "预报", ()),
+    ("/events", "活动", ()),
     ("/accounts", "账号", ("admin",)),
     ("/users", "用户", ("admin",)),
     ("/audit", "操作记录", ("admin",)),
