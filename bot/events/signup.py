@@ -27,6 +27,7 @@ CODE_CANDIDATES = 4
 # notice then leads the follower's next message at most a second after it was owed; one owed in
 # that second leads the message after. A cancellation or call-off in this process reads it again.
 _OWED_FOR = 1.0
+_monotonic = time.monotonic  # tests move it
 _owed: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], float]] = weakref.WeakKeyDictionary()
 
 # KEYS: event, regs, confirmed, waiting, order, codes, mine
@@ -237,9 +238,9 @@ def may_be_owed(redis: Any, account: str, openid: str) -> bool:
     """Whether the follower may be owed a notice (read at most once a second: _OWED_FOR)."""
     client = unwrapped(redis)
     cached = _owed.get(client)
-    if cached is None or cached[1] <= time.monotonic():
+    if cached is None or cached[1] <= _monotonic():
         owed = frozenset(_str(name) for name in redis.hkeys(EventKeys.NOTICES))
-        cached = _owed[client] = (owed, time.monotonic() + _OWED_FOR)
+        cached = _owed[client] = (owed, _monotonic() + _OWED_FOR)
     return follower_id(account, openid) in cached[0]
 
 
