@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sys
 
-if "--mode" not in sys.argv or sys.argv[sys.argv.index("--mode") + 1] == "gevent":
+_GEVENT = "--mode" not in sys.argv or sys.argv[sys.argv.index("--mode") + 1] == "gevent"
+if __name__ == "__main__" and _GEVENT:  # not when bench/webhook.py imports the report
     from gevent import monkey
 
     monkey.patch_all()
@@ -191,15 +192,23 @@ def run(args: argparse.Namespace) -> dict:
         }
 
 
-def report(figures: dict) -> None:
+def report(figures: dict, workers_us: dict[str, float] | None = None) -> None:
+    """Print the stage table; with the workers' CPU per push under load (bench/webhook.py),
+    also what gunicorn adds around the app: that CPU less the app's own, in-process."""
     print(f"\nCPU µs per push by stage, in-process, {figures['mode']} mode")
-    print(f"  {'stage':18} {'bare':>8} {'csj':>8}")
+    print(f"  {'stage':38} {'bare':>8} {'csj':>8}")
     for name in CSJ_STAGES:
         bare = figures["bare"]["stages_us"].get(name)
         csj = figures["csj"]["stages_us"].get(name, 0.0)
-        print(f"  {name:18} {'' if bare is None else f'{bare:8.1f}':>8} {csj:8.1f}")
-    for label, key in (("sum of stages", "instrumented_us"), ("uninstrumented", "total_us")):
-        print(f"  {label:18} {figures['bare'][key]:8.1f} {figures['csj'][key]:8.1f}")
+        print(f"  {name:38} {'' if bare is None else f'{bare:8.1f}':>8} {csj:8.1f}")
+    for label, key in (("sum of stages", "instrumented_us"), ("app, uninstrumented", "total_us")):
+        print(f"  {label:38} {figures['bare'][key]:8.1f} {figures['csj'][key]:8.1f}")
+    if workers_us:
+        server = {n: workers_us[n] - figures[n]["total_us"] for n in ("bare", "csj")}
+        label = "gunicorn: HTTP, sockets, event loop"
+        print(f"  {label:38} {server['bare']:8.1f} {server['csj']:8.1f}")
+        label = "workers under load (closed loop)"
+        print(f"  {label:38} {workers_us['bare']:8.1f} {workers_us['csj']:8.1f}")
 
 
 def main() -> int:
