@@ -110,7 +110,6 @@ def instrument_csj(stages: Stages, app: Any) -> None:
         stages.patch(cls, "render", "render")
     for cls in (budget.GreenletRunner, budget.ThreadRunner):
         stages.patch(cls, "run", "budget (runner)")
-        stages.patch(cls, "attempt", "budget (runner)")
     stages.patch(exchange.Exchange, "answer", "exchange")
 
 

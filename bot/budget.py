@@ -16,9 +16,6 @@ class Runner(Protocol):
     def run(self, work: Callable[[], Any], timeout: float) -> Any:
         """Return work()'s result, or raise Overrun after `timeout` seconds."""
 
-    def attempt(self, work: Callable[[], Any], timeout: float) -> Any:
-        """Like run, for work without effects: past `timeout` it may be abandoned."""
-
 
 class ThreadRunner:
     """Threads, for the development server and the tests."""
@@ -33,9 +30,6 @@ class ThreadRunner:
             return future.result(timeout=timeout)
         except FutureTimeout:
             raise Overrun() from None
-
-    def attempt(self, work: Callable[[], Any], timeout: float) -> Any:
-        return self.run(work, timeout)  # a thread cannot be stopped: it finishes unseen
 
     def drain(self) -> None:
         """Wait for background work to finish (tests, shutdown); later work gets fresh threads."""
@@ -57,19 +51,6 @@ class GreenletRunner:
         if not greenlet.ready():
             raise Overrun()
         return greenlet.get()
-
-    def attempt(self, work: Callable[[], Any], timeout: float) -> Any:
-        # In this greenlet: a spawn and a join cost ~60 us of a push's CPU (bench/stages.py).
-        # Past the budget the work is interrupted, which work without effects allows.
-        # gevent.Timeout is a BaseException: an answer's `except Exception` cannot swallow it.
-        timer = self._gevent.Timeout(timeout)
-        try:
-            with timer:
-                return work()
-        except self._gevent.Timeout as expired:
-            if expired is not timer:
-                raise
-            raise Overrun() from None
 
 
 def default_runner(threads: int) -> Runner:

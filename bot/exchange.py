@@ -116,13 +116,12 @@ class Exchange:
         """
         keys = [Keys.replay(account, signature), Keys.message(account, dedupe_id)]
         try:
-            outcome = self.runner.attempt(
+            outcome = self.runner.run(
                 lambda: self._compute_then_store(compute, keys, account),
                 max(0.0, deadline - self.monotonic()),
             )
         except Overrun:
-            # Past the budget: answer now. A retry works the answer out again (or finds the
-            # reply this attempt stored if it went on in a thread).
+            # Past the budget: answer now; the work finishes and stores its reply for any retry.
             return Outcome("timeout", SUCCESS)
         if outcome is None:
             return self._claim_first(keys, compute, deadline)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-import gevent
 import pytest
 
-from bot.budget import GreenletRunner, Overrun
 from bot.effects import NeedsClaim, ReadOnlyRedis, no_upload
 from bot.events import signup
 from bot.store import EventKeys
@@ -54,17 +52,6 @@ def test_needs_claim_passes_through_an_answers_except_exception():
 
     with pytest.raises(NeedsClaim):
         answer()
-
-
-def test_an_attempt_past_its_budget_is_stopped_even_inside_except_exception():
-    def slow():
-        try:
-            gevent.sleep(5)  # the work being cut off, not a wait for the test
-        except Exception:
-            return "swallowed"
-
-    with pytest.raises(Overrun):
-        GreenletRunner().attempt(slow, 0.05)
 
 
 def test_a_notice_owed_from_another_process_is_told_within_a_second(
