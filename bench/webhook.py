@@ -221,11 +221,17 @@ def write_config(tmp: Path, redis_url: str, workers: int, worker_class: str = "g
     return path
 
 
-def servers(config: Config, tmp: Path, extra_env: list[str] = ()) -> tuple[Server, Server]:
+def servers(
+    config: Config, tmp: Path, extra_env: list[str] = (), worker_class: str = ""
+) -> tuple[Server, Server]:
     """csj and the bare handler, with identical gunicorn settings (csj's production command)."""
     csj_port, bare_port = free_port(), free_port()
     csj_cmd = gunicorn_command(config, f"{HOST}:{csj_port}")
     bare_cmd = gunicorn_command(config, f"{HOST}:{bare_port}")
+    if worker_class == "sync":  # not a production choice (csj's config refuses it): bench only
+        for command in (csj_cmd, bare_cmd):  # gunicorn runs gthread if a sync worker has threads
+            command[command.index("--worker-class") + 1] = "sync"
+            command[command.index("--threads") + 1] = "1"
     app_at = bare_cmd.index("bot:create_app()")
     bare_cmd[app_at : app_at + 1] = ["--pythonpath", str(BENCH), "bare_app:app"]
     env = service_env(config, config.redis.url)
@@ -475,7 +481,13 @@ def summarise_closed(
         )
     print(
         f"  csj/bare throughput ratio: {ratio:.2f}x"
-        f"  (target >= 1.0: {'PASS' if ratio >= 1.0 else 'MISS'})"
+        f"  (issue 13: >= 0.7x the bare handler's best: {'PASS' if ratio >= 0.7 else 'MISS'}"
+        " against this worker class)"
+    )
+    workers = summary["csj"]["cpu_workers_us"] / summary["bare"]["cpu_workers_us"]
+    print(
+        f"  workers' CPU per push, csj/bare: {workers:.2f}x"
+        f"  (issue 13: <= 1.6x: {'PASS' if workers <= 1.6 else 'MISS'})"
     )
     cost = {n: summary[n]["cpu_workers_us"] + summary[n]["cpu_redis_us"] for n in ("bare", "csj")}
     cost_ratio = cost["bare"] / cost["csj"] if cost["csj"] else float("nan")
@@ -512,7 +524,7 @@ def summarise_closed(
             else f"PROBLEMS in {len(bad)} run(s), see above"
         )
     )
-    summary["ratio"] = {"rps": ratio, "cpu_cost": cost_ratio}
+    summary["ratio"] = {"rps": ratio, "cpu_cost": cost_ratio, "workers_cpu": workers}
     return summary
 
 
@@ -740,6 +752,23 @@ def redis_section(
 # ----------------------------------------------------------------------------- main
 
 
+def stages_section(args: argparse.Namespace, tmp: Path, closed: dict | None) -> dict:
+    """bench/stages.py in the workers' mode; with the closed loop's CPU, gunicorn's share too."""
+    import stages
+
+    mode = "gevent" if args.worker_class == "gevent" else "sync"
+    out = tmp / "stages.json"
+    command = [sys.executable, str(BENCH / "stages.py"), "--mode", mode, "--json", str(out)]
+    subprocess.run([*command, "--questions", args.questions], check=True, capture_output=True)
+    figures = json.loads(out.read_text())
+    workers = None
+    if closed:
+        workers = {n: closed["median"][n]["cpu_workers_us"] for n in ("bare", "csj")}
+    print(f"\n== stages ({args.worker_class} workers)")
+    stages.report(figures, workers)
+    return figures
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -748,8 +777,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--only",
-        default="closed,open,slow,redis",
-        help="comma-separated sections: closed, open, slow, redis (default: all)",
+        default="closed,stages,open,slow,redis",
+        help="comma-separated sections: closed, open, slow, redis, stages (default: all)",
     )
     p.add_argument("--open-loop", action="store_true", help="shorthand for --only open")
     p.add_argument(
@@ -776,8 +805,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--worker-class",
         default="gevent",
-        choices=("gevent", "gthread"),
-        help="gunicorn worker class for both servers (default gevent, as in production)",
+        choices=("gevent", "gthread", "sync"),
+        help="gunicorn worker class for both servers (default gevent, as in production;"
+        " sync is for comparison only)",
     )
     p.add_argument("--rates", default="20,100,300", help="open-loop pushes/s (default 20,100,300)")
     p.add_argument(
@@ -802,7 +832,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.sections = (
         {"open"} if args.open_loop else {s.strip() for s in args.only.split(",") if s.strip()}
     )
-    unknown = args.sections - {"closed", "open", "slow", "redis"}
+    unknown = args.sections - {"closed", "open", "slow", "redis", "stages"}
     if unknown:
         p.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     args.rates = [float(x) for x in args.rates.split(",")]
@@ -852,11 +882,12 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
     try:
         redis_server.start()
-        path = write_config(tmp, redis_server.url, args.workers, args.worker_class)
+        configured = "gthread" if args.worker_class == "sync" else args.worker_class
+        path = write_config(tmp, redis_server.url, args.workers, configured)
         config = load_config(path, environ={})
         safe = [a for a in config.accounts.values() if a.require_encryption and a.encoding_aes_key]
         factory = PushFactory(safe, MIXES[args.questions])
-        bare, csj = servers(config, tmp, args.csj_env)
+        bare, csj = servers(config, tmp, args.csj_env, args.worker_class)
         print(f"  gunicorn (both): {' '.join(csj.command[csj.command.index('--bind') + 2 :])}")
         if args.csj_env:
             print(f"  csj extra environment: {' '.join(args.csj_env)}")
@@ -882,6 +913,8 @@ def main(argv: list[str] | None = None) -> int:
                 "runs": [x.__dict__ for x in results],
                 "median": summarise_closed(results, args),
             }
+        if "stages" in args.sections:
+            figures["stages"] = stages_section(args, tmp, figures.get("closed"))
         if "open" in args.sections:
             figures["open"] = open_loop(bare, csj, factory, r, args, redis_server.process.pid)
         if "slow" in args.sections:

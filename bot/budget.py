@@ -21,6 +21,7 @@ class ThreadRunner:
     """Threads, for the development server and the tests."""
 
     def __init__(self, threads: int) -> None:
+        self.threads = threads
         self.executor = ThreadPoolExecutor(threads, thread_name_prefix="answer")
 
     def run(self, work: Callable[[], Any], timeout: float) -> Any:
@@ -31,8 +32,9 @@ class ThreadRunner:
             raise Overrun() from None
 
     def drain(self) -> None:
-        """Wait for background work to finish (tests, shutdown)."""
+        """Wait for background work to finish (tests, shutdown); later work gets fresh threads."""
         self.executor.shutdown(wait=True)
+        self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="answer")
 
 
 class GreenletRunner:

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 
 from bot.budget import Overrun, Runner
 from bot.config import WebhookConfig
+from bot.effects import NeedsClaim
 from bot.store import Keys
 from bot.wechat.replies import SUCCESS
 
@@ -36,10 +37,39 @@ redis.call('SET', KEYS[2], '', 'EX', ARGV[2])
 return {'new', false}
 """
 
+# Pure answers are computed first; then one round trip stores the reply, unless the signature or
+# the message was seen: then the first stored reply wins ('' is a claim-first copy still working).
+# KEYS: signature, message, then the keys of the answer's writes (same hash tag)
+# ARGV: replay TTL, reply TTL, reply, then each write's value and seconds
+_STORE_FIRST = """
+local first = redis.call('GET', KEYS[1])
+if first then
+  local reply = redis.call('GET', first)
+  if reply then
+    return {'replay', reply}
+  end
+  redis.call('SET', KEYS[1], KEYS[2], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], KEYS[2], 'EX', ARGV[1])
+end
+local reply = redis.call('GET', KEYS[2])
+if reply then
+  return {'duplicate', reply}
+end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+for i = 3, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2 * i - 2], 'EX', ARGV[2 * i - 1])
+end
+return {'new', false}
+"""
+
 
 @dataclass(frozen=True)
 class Computed:
-    """An answer's reply, and Redis SETs (key, value, seconds) to make with it in one trip."""
+    """An answer's reply, and Redis SETs (key, value, seconds) to make with it in one trip.
+
+    Keys in the account's hash tag go in the same script as the reply (an answer writing
+    elsewhere is answered claim-first, where the SETs are pipelined)."""
 
     reply: bytes
     writes: tuple[tuple[str, str, int], ...] = ()
@@ -68,24 +98,66 @@ class Exchange:
         self.config = config
         self.monotonic = monotonic
         self._claim = redis.register_script(_CLAIM)
+        self._store_first = redis.register_script(_STORE_FIRST)
 
     def answer(
         self,
         account: str,
         signature: str,
         dedupe_id: str,
-        compute: Callable[[], bytes | Computed],
+        compute: Callable[[bool], bytes | Computed],
         deadline: float,
     ) -> Outcome:
-        """Return the reply for a push, computing it at most once across every process."""
-        message_key = Keys.message(account, dedupe_id)
-        kind, cached = self._claim(
-            keys=[Keys.replay(account, signature), message_key],
-            args=[self._replay_ttl(), self._pending_ttl()],
+        """Return the reply for a push: the first one stored for it, in every process.
+
+        `compute(False)` is tried first, without effects (bot.effects); its reply is stored in one
+        round trip. An answer that raises NeedsClaim is claimed first and `compute(True)` does its
+        effects once. Either way every copy of a push gets the same reply.
+        """
+        keys = [Keys.replay(account, signature), Keys.message(account, dedupe_id)]
+        try:
+            outcome = self.runner.run(
+                lambda: self._compute_then_store(compute, keys, account),
+                max(0.0, deadline - self.monotonic()),
+            )
+        except Overrun:
+            # Past the budget: answer now; the work finishes and stores its reply for any retry.
+            return Outcome("timeout", SUCCESS)
+        if outcome is None:
+            return self._claim_first(keys, compute, deadline)
+        if not outcome.reply:
+            return self._wait_for(keys[1], outcome.kind, deadline)
+        return outcome
+
+    def _compute_then_store(
+        self, compute: Callable[[bool], bytes | Computed], keys: list[str], account: str
+    ) -> Outcome | None:
+        """A pure answer and one round trip; None if the answer needs a claim first."""
+        try:
+            computed = _as_computed(compute(False))
+        except NeedsClaim:
+            return None
+        tag = "{" + account + "}"
+        if any(tag not in key for key, _, _ in computed.writes):
+            return None  # a write outside the account's slot cannot go in its script
+        args: list[object] = [self._replay_ttl(), self.config.dedupe_ttl, computed.reply]
+        for _, value, seconds in computed.writes:
+            args += [value, seconds]
+        kind, first = self._store_first(
+            keys=[*keys, *(key for key, _, _ in computed.writes)], args=args
         )
         kind = kind.decode()
+        return Outcome(kind, computed.reply if kind == "new" else first or b"")
+
+    def _claim_first(
+        self, keys: list[str], compute: Callable[[bool], bytes | Computed], deadline: float
+    ) -> Outcome:
+        """Claim the push, then compute it with its effects: at most once across processes."""
+        message_key = keys[1]
+        kind, cached = self._claim(keys=keys, args=[self._replay_ttl(), self._pending_ttl()])
+        kind = kind.decode()
         if kind == "new":
-            return self._compute(compute, message_key, deadline)
+            return self._compute(lambda: compute(True), message_key, deadline)
         if not cached:
             return self._wait_for(message_key, kind, deadline)
         return Outcome(kind, cached)
@@ -112,8 +184,7 @@ class Exchange:
 
     def _compute_and_store(self, compute: Callable[[], bytes | Computed], key: str) -> Outcome:
         try:
-            result = compute()
-            computed = result if isinstance(result, Computed) else Computed(result)
+            computed = _as_computed(compute())
             self._store(key, computed)
         except BaseException:
             self._release(key)
@@ -147,3 +218,7 @@ class Exchange:
                 return Outcome(kind, reply)
             pause = min(pause * 2, 0.1)
         return Outcome("pending", SUCCESS)
+
+
+def _as_computed(result: bytes | Computed) -> Computed:
+    return result if isinstance(result, Computed) else Computed(result)

@@ -28,6 +28,12 @@ def configure(level: str = "INFO") -> None:
     """Send every csj log to stderr as JSON lines."""
     handler = logging.StreamHandler()
     handler.setFormatter(JSONFormatter())
+    # The JSON lines never say where, in which thread or process a record was made: skip
+    # gathering it (the logging HOWTO's "Optimization"), ~10 us of each webhook push's log line.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -26,6 +26,9 @@ class Incoming:
     # Redis SETs (key, value, seconds) an answer asks for: made with the stored reply, in the
     # same round trip (bot.exchange.Computed), so a follow-up context costs no extra trip.
     writes: list[tuple[str, str, int]] = field(default_factory=list)
+    # False on the first attempt (bot.exchange): `redis` only reads; an answer that needs an
+    # effect raises bot.effects.NeedsClaim and is answered again, claim-first, with effects.
+    effects: bool = True
 
     @property
     def is_textual(self) -> bool:
@@ -66,11 +69,17 @@ class Router:
         self._finishers.append(finisher)
 
     def incoming(
-        self, message: Message, account: Account, redis: Any, now: datetime, uploader: Any = None
+        self,
+        message: Message,
+        account: Account,
+        redis: Any,
+        now: datetime,
+        uploader: Any = None,
+        effects: bool = True,
     ) -> Incoming:
         """Wrap a message for the handlers, normalising its text once."""
         text = message.content if message.type == "text" else message.recognition
-        return Incoming(message, normalise(text), account, redis, now, uploader)
+        return Incoming(message, normalise(text), account, redis, now, uploader, effects=effects)
 
     def route(self, incoming: Incoming) -> Reply:
         """Return the reply for a message; never None, never raises for unknown input."""

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from werkzeug.wrappers import Request, Response
 
 from bot.config import Account, Config
+from bot.effects import ReadOnlyRedis, no_upload
 from bot.exchange import Computed, Exchange, Outcome
 from bot.router import Router
 from bot.wechat.crypto import DecryptError, MessageCipher, decrypt_any, sign, signature_ok
@@ -44,6 +45,12 @@ class WebhookService:
     zone: Any
     ciphers: dict[str, list[MessageCipher]] = field(default_factory=dict)
     uploader: Any = None
+    pure_redis: Any = None  # what a first attempt at an answer may use: reads (bot.effects)
+
+    def __post_init__(self) -> None:
+        if self.pure_redis is None:
+            # One view for the app's life: per-client caches (the forecast pointer) key on it.
+            self.pure_redis = ReadOnlyRedis(self.redis)
 
 
 @dataclass
@@ -129,7 +136,7 @@ def _receive(
         account.id,
         query.signature,
         message.dedupe_id,
-        lambda: _answer(message, account, svc),
+        lambda effects: _answer(message, account, svc, effects),
         started + svc.config.webhook.reply_budget,
     )
     fields["outcome"] = outcome.kind
@@ -208,10 +215,16 @@ def _decrypt(
         raise Refused(400, "cannot decrypt message") from None
 
 
-def _answer(message: Message, account: Account, svc: WebhookService) -> Computed:
-    """Route the message and render the reply; a failing answer becomes an apology, logged."""
+def _answer(message: Message, account: Account, svc: WebhookService, effects: bool) -> Computed:
+    """Route the message and render the reply; a failing answer becomes an apology, logged.
+
+    Without `effects`, the answer reads Redis and cannot upload: one that needs more raises
+    NeedsClaim (bot.effects), which passes through to the exchange."""
     now = datetime.fromtimestamp(svc.clock(), svc.zone)
-    incoming = svc.router.incoming(message, account, svc.redis, now, svc.uploader)
+    if effects:
+        incoming = svc.router.incoming(message, account, svc.redis, now, svc.uploader)
+    else:
+        incoming = svc.router.incoming(message, account, svc.pure_redis, now, no_upload, False)
     try:
         reply = svc.router.route(incoming)
     except RedisError:

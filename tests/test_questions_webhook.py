@@ -14,7 +14,7 @@ from bot.store import Keys
 from syndication.sandbox.pushes import text_xml
 from tests.conftest import WeChat
 from tests.forecast_data import NOW_DT, sample_bytes
-from tests.test_column_answer import RoundTrips
+from tests.round_trips import RoundTrips
 from tests.test_webhook import decrypt_reply
 
 OPENID = "oFollower0000000000000000011"
@@ -154,14 +154,13 @@ def test_context_keeps_only_the_question_and_only_briefly(wechat, config, redis,
     assert "帶孩子出去可以嗎" not in redis.get(key).decode()
 
 
-def test_remembering_costs_no_extra_round_trip(config, redis, clock, runner, imported):
-    counting = RoundTrips(redis)  # counts commands and pipelines (the claim script is not seen)
-    app = create_app(config, redis=counting, clock=clock, runner=runner)
+def test_remembering_costs_no_extra_round_trip(config, redis, clock, runner, imported, monkeypatch):
+    app = create_app(config, redis=redis, clock=clock, runner=runner)
     wechat = WeChat(app.test_client(), config, clock)
     ask(wechat, config, "今天南京空气")  # reads the forecast once; then it is cached in-process
-    before = counting.count
+    trips = RoundTrips(monkeypatch)  # every request on the socket, scripts included
     ask(wechat, config, "明天南京空气")
-    assert counting.count - before == 1  # the reply and the context, in one pipeline
+    assert trips.count == 1  # the reply and the context, in one script
     assert redis.get(Keys.follow_up("sh", OPENID)) is not None
 
 

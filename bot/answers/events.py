@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from bot.answers.menu import Menu
+from bot.effects import NeedsClaim
 from bot.events import calendar, signup
 from bot.events import text as words
 from bot.events.repo import EventRepo, Listed
@@ -223,6 +224,10 @@ def owed_notices(incoming: Incoming, reply: Reply) -> Reply:
     message = incoming.message
     if not isinstance(reply, TextReply) or (message.type == "event" and message.event != "click"):
         return reply  # only what a follower writes or taps gets a text the notice can lead
+    if not incoming.effects:  # a first attempt: taking a notice is an effect, knowing is not
+        if signup.may_be_owed(incoming.redis, incoming.account.id, message.from_user):
+            raise NeedsClaim("owed notices")
+        return reply
     owed = signup.take_notices(
         incoming.redis, incoming.account.id, message.from_user, message.dedupe_id
     )

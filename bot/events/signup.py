@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.effects import unwrapped
 from bot.events.model import Event
 from bot.store import EventKeys
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at the door
 CODE_LENGTH = 6
 CODE_CANDIDATES = 4
+# Every text a follower sends asks whether they are owed a notice. The followers who are owed one
+# are read at most once a second per process, not once a message (a round trip per push): a
+# notice then leads the follower's next message at most a second after it was owed; one owed in
+# that second leads the message after. A cancellation or call-off in this process reads it again.
+_OWED_FOR = 1.0
+_monotonic = time.monotonic  # tests move it
+_owed: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], float]] = weakref.WeakKeyDictionary()
 
 # KEYS: event, regs, confirmed, waiting, order, codes, mine
 # ARGV: follower, now, msg, account, openid, number, code candidates...
@@ -201,6 +211,7 @@ def cancel(
     ]
     args = [follower_id(account, openid), now, number, msg]
     result = [_str(item) for item in redis.register_script(_CANCEL)(keys, args)]
+    _owed.clear()
     return Cancellation(result[0], result[1] if len(result) > 1 else "", tuple(result[2:]))
 
 
@@ -210,6 +221,7 @@ def call_off(redis: Any, event: Event) -> int | None:
     keys = [EventKeys.event(event.number), EventKeys.registrations(event.number), EventKeys.NOTICES]
     args = [event.number, replace(event, status="cancelled").to_json()]
     told = int(redis.register_script(_CALL_OFF)(keys, args))
+    _owed.clear()
     return None if told < 0 else told
 
 
@@ -220,6 +232,16 @@ def take_notices(redis: Any, account: str, openid: str, msg: str) -> list[tuple[
     raw = redis.register_script(_TAKE_NOTICES)(keys, [follower_id(account, openid), msg])
     entries = json.loads(raw) if raw else []
     return [(kind, int(number)) for kind, _, number in (e.partition(":") for e in entries)]
+
+
+def may_be_owed(redis: Any, account: str, openid: str) -> bool:
+    """Whether the follower may be owed a notice (read at most once a second: _OWED_FOR)."""
+    client = unwrapped(redis)
+    cached = _owed.get(client)
+    if cached is None or cached[1] <= _monotonic():
+        owed = frozenset(_str(name) for name in redis.hkeys(EventKeys.NOTICES))
+        cached = _owed[client] = (owed, _monotonic() + _OWED_FOR)
+    return follower_id(account, openid) in cached[0]
 
 
 def registration(redis: Any, number: int, account: str, openid: str) -> dict[str, Any] | None:

@@ -173,6 +173,8 @@ def take_days(text: str, today: date) -> tuple[str, list[date], list[str]]:
     days: list[date] = []
     impossible: list[str] = []
     for pattern, resolve in DAY_RULES:
+        if not pattern.search(text):
+            continue  # most texts name one day or none: skip the rest cheaply (issue 13)
         for m in pattern.finditer(text):
             found = resolve(m, today)
             days.extend(found)

@@ -8,6 +8,7 @@ import weakref
 from collections import OrderedDict
 from typing import Any
 
+from bot.effects import unwrapped
 from bot.forecast.model import ForecastIssue
 from bot.store import Keys
 
@@ -52,12 +53,13 @@ class ForecastRepo:
 
     def latest_id(self) -> str | None:
         """The id of the issue that answers, or None before the first import."""
-        cached = _latest.get(self.redis)
+        client = unwrapped(self.redis)  # the webhook's read-only view shares the client's cache
+        cached = _latest.get(client)
         if cached and cached[1] > time.monotonic():
             return cached[0]
         value = self.redis.get(Keys.FORECAST_LATEST)
         issue_id = value.decode() if value else None
-        _latest[self.redis] = (issue_id, time.monotonic() + _LATEST_FOR)
+        _latest[client] = (issue_id, time.monotonic() + _LATEST_FOR)
         return issue_id
 
     def latest(self) -> ForecastIssue | None:
