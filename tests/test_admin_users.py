@@ -175,6 +175,22 @@ def test_resetting_a_password(app, admin, redis):
     assert entry.detail == {"user": "editor1"}  # who and whose, never the password
 
 
+def test_a_password_reset_ends_that_users_open_sessions(app, admin, redis):
+    editor = signed_in(app, "editor1")
+    assert editor.get("/").status_code == 200
+    form = {"name": "editor1", "password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    post(admin, "/users/password", **form)
+    assert editor.get("/").status_code == 302  # the old session no longer counts
+    assert signed_in(app, "editor1", NEW_PASSWORD).get("/").status_code == 200
+
+
+def test_an_admin_resetting_their_own_password_stays_signed_in(app, admin, redis):
+    other = signed_in(app, "admin1")  # the same admin on another device
+    form = {"name": "admin1", "password": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    assert post(admin, "/users/password", **form).status_code == 302
+    assert admin.get("/").status_code == 200 and other.get("/").status_code == 302
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [
@@ -200,9 +216,9 @@ def test_a_bad_password_reset_changes_nothing(app, admin, form, message):
     ],
 )
 def test_the_store_keeps_one_enabled_admin(redis, change, message):
-    users.add(redis, "boss", "admin", PASSWORD, 0)
+    boss = users.add(redis, "boss", "admin", PASSWORD, 0)
     users.add(redis, "old", "admin", PASSWORD, 0)
     users.disable(redis, "old")  # a disabled admin does not count
     with pytest.raises(UserError, match=message):
         change(redis)
-    assert users.get(redis, "boss") == users.User("boss", "admin", 0, False)
+    assert users.get(redis, "boss") == boss

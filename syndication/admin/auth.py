@@ -104,7 +104,9 @@ def load_user() -> Response | None:
     """Put the signed-in user (enabled, still existing) in g.user; then check CSRF."""
     name = session.get("user")
     user = users.get(_ext()["redis"], name) if name else None
-    g.user = user if user is not None and not user.disabled else None
+    # Disabled, or the password was reset since this session began: signed out.
+    current = user is not None and session.get("key", "") == user.session_key
+    g.user = user if current and not user.disabled else None
     # Without a session nothing is at stake (the view refuses), except signing in itself.
     session_bound = g.user is not None or request.blueprint == "auth"
     if request.method in UNSAFE and session_bound and not bearer_given():
@@ -201,6 +203,7 @@ def login() -> Any:
     throttle.clear(redis, "user", user.name)
     session.clear()  # a new session on sign-in: no fixation
     session["user"] = user.name
+    session["key"] = user.session_key
     session.permanent = True  # ends after [PERMANENT_SESSION_LIFETIME], not with the browser
     audit.record(redis, user.name, "login", "", now, address=subjects[1][1])
     return redirect(_next_url())

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from syndication import audit
 from syndication.admin import users
@@ -155,10 +165,12 @@ def reset_password() -> Any:
     if errors:
         return _page(400, row_errors={name: errors})
     redis = _ext()["redis"]
-    return _change(
-        name,
-        "password",
-        lambda: users.set_password(redis, name, password),
-        "user-password",
-        f"已重设「{name}」的密码",
-    )
+
+    def apply() -> users.User:
+        user = users.set_password(redis, name, password)
+        if name == g.user.name:
+            session["key"] = user.session_key  # this session stays; the user's others end
+        return user
+
+    done = f"已重设「{name}」的密码；该用户在其他设备上的登录已失效"
+    return _change(name, "password", apply, "user-password", done)

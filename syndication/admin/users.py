@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ class User:
     role: str
     created_at: float
     disabled: bool
+    #: Changes with the password: a session made before a reset no longer matches it.
+    session_key: str = ""
 
 
 def check_name(name: str) -> str:
@@ -65,11 +68,12 @@ def add(redis: Any, name: str, role: str, password: str, now: float) -> User:
         "password": generate_password_hash(password),
         "created_at": repr(now),
         "disabled": "0",
+        "session_key": secrets.token_hex(8),
     }
     if not redis.sadd(AdminKeys.USERS, name):  # the claim: one of two racing adds wins
         raise UserError(f"用户「{name}」已存在")
     redis.hset(AdminKeys.user(name), mapping=fields)
-    return User(name, role, now, False)
+    return User(name, role, now, False, fields["session_key"])
 
 
 def get(redis: Any, name: str) -> User | None:
@@ -97,31 +101,32 @@ def list_users(redis: Any) -> list[User]:
 def set_role(redis: Any, name: str, role: str) -> User:
     """Give a user another role (never taking the last enabled admin's)."""
     check_role(role)
-    return _change(redis, name, "role", role)
+    return _change(redis, name, {"role": role})
 
 
 def disable(redis: Any, name: str) -> User:
     """Stop a user from signing in (their sessions end on the next request)."""
-    return _change(redis, name, "disabled", "1")
+    return _change(redis, name, {"disabled": "1"})
 
 
 def enable(redis: Any, name: str) -> User:
     """Let a disabled user sign in again."""
-    return _change(redis, name, "disabled", "0")
+    return _change(redis, name, {"disabled": "0"})
 
 
 def set_password(redis: Any, name: str, password: str) -> User:
-    """Replace a user's password (checked like a new one)."""
+    """Replace a user's password (checked like a new one); their open sessions end."""
     check_password(password)
-    return _change(redis, name, "password", generate_password_hash(password))
+    changes = {"password": generate_password_hash(password), "session_key": secrets.token_hex(8)}
+    return _change(redis, name, changes)
 
 
 def _is_admin(data: dict[str, str]) -> bool:
     return data.get("role") == "admin" and data.get("disabled") == "0"
 
 
-def _change(redis: Any, name: str, field: str, value: str) -> User:
-    """Set one field, unless that leaves no enabled admin (checked and written atomically)."""
+def _change(redis: Any, name: str, changes: dict[str, str]) -> User:
+    """Set fields, unless that leaves no enabled admin (checked and written atomically)."""
     names = [n.decode() for n in redis.smembers(AdminKeys.USERS)]
     with redis.pipeline(transaction=True) as pipe:
         # Watched: a user added, or any user changed, before our write makes it fail.
@@ -129,13 +134,13 @@ def _change(redis: Any, name: str, field: str, value: str) -> User:
         everyone = {n.decode(): _fields(pipe, n.decode()) for n in pipe.smembers(AdminKeys.USERS)}
         if not everyone.get(name):
             raise UserError(f"没有用户「{name}」")
-        after = {**everyone, name: {**everyone[name], field: value}}
+        after = {**everyone, name: {**everyone[name], **changes}}
         if any(_is_admin(d) for d in everyone.values()) and not any(
             _is_admin(d) for d in after.values()
         ):
             raise UserError("至少要保留一位正常使用的管理员")
         pipe.multi()
-        pipe.hset(AdminKeys.user(name), field, value)
+        pipe.hset(AdminKeys.user(name), mapping=changes)
         try:
             pipe.execute()
         except WatchError:
@@ -156,4 +161,10 @@ def _fields(redis: Any, name: str) -> dict[str, str]:
 
 
 def _user(data: dict[str, str]) -> User:
-    return User(data["name"], data["role"], float(data["created_at"]), data["disabled"] == "1")
+    return User(
+        data["name"],
+        data["role"],
+        float(data["created_at"]),
+        data["disabled"] == "1",
+        data.get("session_key", ""),
+    )
