@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -12,6 +12,9 @@ import opencc
 _JOINERS = ".-/:"
 _LONE_JOINER = re.compile(r"(?<!\d)[.\-/:]|[.\-/:](?!\d)")
 _SPACES = re.compile(r"\s+")
+# Normalised texts kept per process (a pure function of the text): a question asked again is
+# folded and converted once. Bounded, least recently used out.
+NORMALISED_CACHED = 4096
 
 
 @cache
@@ -26,6 +29,7 @@ def _fold_char(char: str) -> str:
     return " "
 
 
+@lru_cache(maxsize=NORMALISED_CACHED)
 def normalise(text: str) -> str:
     """Full-width -> half-width, traditional -> simplified, lower case, punctuation folded.
 
