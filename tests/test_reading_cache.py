@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.conversation import Previous
+from bot.forecast.importer import read_forecast
 from bot.forecast.service import import_forecast
+from bot.forecast.text import COMPOSED_PER_ISSUE, Ask, compose
 from bot.forecast.understand import UNDERSTOOD_CACHED, understand, understand_on
 from bot.questions import READINGS_CACHED, _read_alone, read
 from bot.text import NORMALISED_CACHED, normalise
@@ -27,6 +29,17 @@ def test_the_memos_are_bounded():
     for n in range(UNDERSTOOD_CACHED + 10):
         understand(f"{n}号南京", NOW_DT)
     assert understand_on.cache_info().currsize == UNDERSTOOD_CACHED
+
+
+def test_composed_answers_are_kept_with_their_issue_and_bounded():
+    first, newer = read_forecast(sample_bytes(), NOW_DT), read_forecast(newer_bytes(), NOW_DT)
+    shanghai = Ask(("上海",), (day(1),), NOW_DT.date())
+    assert "AQI：70–95" in compose(first, shanghai)
+    assert "AQI：105–135" in compose(newer, shanghai)
+    assert "AQI：70–95" in compose(first, shanghai)
+    for n in range(COMPOSED_PER_ISSUE + 10):
+        compose(first, shanghai, budget=500 + n)
+    assert len(first.memo()) == COMPOSED_PER_ISSUE
 
 
 def test_a_text_read_again_the_next_day_names_that_days_dates():

@@ -118,6 +118,15 @@ class ForecastIssue:
             object.__setattr__(self, "_index_cache", cached)
         return cached
 
+    def memo(self) -> dict[Any, Any]:
+        """A per-issue store for answers worked out from it: the issue is fixed content, so an
+        answer memoised here is never stale, and a new issue starts with an empty one."""
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = {}
+            object.__setattr__(self, "_memo", memo)
+        return memo
+
     def _body(self) -> dict[str, Any]:
         return {
             "issued_at": self.issued_at.isoformat(),
