@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -118,12 +119,12 @@ class ForecastIssue:
             object.__setattr__(self, "_index_cache", cached)
         return cached
 
-    def memo(self) -> dict[Any, Any]:
+    def memo(self) -> OrderedDict[Any, Any]:
         """A per-issue store for answers worked out from it: the issue is fixed content, so an
         answer memoised here is never stale, and a new issue starts with an empty one."""
         memo = self.__dict__.get("_memo")
         if memo is None:
-            memo = {}
+            memo = OrderedDict()  # popitem(last=False) drops the oldest in one call, thread-safe
             object.__setattr__(self, "_memo", memo)
         return memo
 

@@ -75,7 +75,7 @@ def compose(
     text = memo.get(key)
     if text is None:
         if len(memo) >= COMPOSED_PER_ISSUE:
-            memo.pop(next(iter(memo), None), None)  # the oldest out: bounded per issue
+            memo.popitem(last=False)  # the oldest out: bounded per issue
         text = memo[key] = _compose(issue, ask, shortened, budget)
     return text
 
