@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import lru_cache
 
 from bot import knowledge
 from bot.activities import Activity, read_activity
@@ -17,6 +16,7 @@ from bot.conversation import Previous, has_marker
 from bot.forecast.text import RELATIVE
 from bot.forecast.understand import Understood, understand, understand_on
 from bot.places import GROUPS
+from bot.text import memo_short
 
 # Without an air word, a message is taken as a forecast question only if little else is in it.
 MAX_RESIDUE = 2
@@ -49,7 +49,7 @@ def read(text: str, now: datetime, recall: Callable[[], Previous | None]) -> Rea
     return alone
 
 
-@lru_cache(maxsize=READINGS_CACHED)
+@memo_short(READINGS_CACHED)
 def _read_alone(text: str, today: date) -> tuple[Reading, bool]:
     """How a message reads without the previous question, and whether it may lean on it.
 

@@ -11,7 +11,7 @@ from bot.forecast.service import import_forecast
 from bot.forecast.text import COMPOSED_PER_ISSUE, Ask, compose
 from bot.forecast.understand import UNDERSTOOD_CACHED, understand, understand_on
 from bot.questions import READINGS_CACHED, _read_alone, read
-from bot.text import NORMALISED_CACHED, normalise
+from bot.text import MEMO_MAX_CHARS, NORMALISED_CACHED, normalise
 from tests.forecast_data import NOW_DT, day, newer_bytes, sample_bytes
 from tests.test_forecast_webhook import ask
 
@@ -29,6 +29,18 @@ def test_the_memos_are_bounded():
     for n in range(UNDERSTOOD_CACHED + 10):
         understand(f"{n}号南京", NOW_DT)
     assert understand_on.cache_info().currsize == UNDERSTOOD_CACHED
+
+
+def test_long_texts_are_read_but_not_kept():
+    memos = (normalise, understand_on, _read_alone)
+    for memo in memos:
+        memo.cache_clear()  # type: ignore[attr-defined]
+    long_text = "明天南京空气怎么样" + "啊" * MEMO_MAX_CHARS
+    reading = read(normalise(long_text), NOW_DT, lambda: None)
+    assert reading.kind == "forecast" and reading.asked.places == ("南京",)
+    assert [memo.cache_info().currsize for memo in memos] == [0, 0, 0]  # type: ignore[attr-defined]
+    read(normalise("明天南京空气怎么样"), NOW_DT, lambda: None)
+    assert [memo.cache_info().currsize for memo in memos] == [1, 1, 1]  # type: ignore[attr-defined]
 
 
 def test_composed_answers_are_kept_with_their_issue_and_bounded():

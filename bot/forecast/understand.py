@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 
 from bot.forecast.days import default_day, take_days
 from bot.forecast.leftovers import MARKS, PLACE_MARK, QUIET, Leftovers, read_leftovers
 from bot.forecast.nearmiss import near_miss
 from bot.places import Alias, aliases
+from bot.text import memo_short
 
 __all__ = ["AIR_WORDS", "Understood", "default_day", "understand", "understand_on"]
 
@@ -84,7 +85,7 @@ def understand(text: str, now: datetime) -> Understood:
     return understand_on(text, now.date())
 
 
-@lru_cache(maxsize=UNDERSTOOD_CACHED)
+@memo_short(UNDERSTOOD_CACHED)
 def understand_on(text: str, today: date) -> Understood:
     """`understand` on a given day; memoised (the result is frozen, so sharing it is safe)."""
     flat = text.replace(" ", "")
