@@ -120,10 +120,17 @@ class PushFactory:
 # ----------------------------------------------------------------------------- servers
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def free_ports(n: int) -> list[int]:
+    """n distinct free ports: all bound at once, so two calls in a row cannot get the same one
+    (which once left csj's gunicorn unable to bind while the bare handler answered for it)."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for sock in sockets:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 @dataclass
@@ -225,7 +232,7 @@ def servers(
     config: Config, tmp: Path, extra_env: list[str] = (), worker_class: str = ""
 ) -> tuple[Server, Server]:
     """csj and the bare handler, with identical gunicorn settings (csj's production command)."""
-    csj_port, bare_port = free_port(), free_port()
+    csj_port, bare_port = free_ports(2)
     csj_cmd = gunicorn_command(config, f"{HOST}:{csj_port}")
     bare_cmd = gunicorn_command(config, f"{HOST}:{bare_port}")
     if worker_class == "sync":  # not a production choice (csj's config refuses it): bench only

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import knowledge
 from bot.activities import Activity, read_activity
 from bot.conversation import Previous, has_marker
 from bot.forecast.text import RELATIVE
-from bot.forecast.understand import Understood, understand
+from bot.forecast.understand import Understood, understand, understand_on
 from bot.places import GROUPS
+from bot.text import memo_short
 
 # Without an air word, a message is taken as a forecast question only if little else is in it.
 MAX_RESIDUE = 2
@@ -23,6 +24,8 @@ CARD_WORDS = ("一图可见", "预报图", "空气质量预报图", "一图", "�
 MAX_CARD_REQUEST = 12
 # "Why" asks for an explanation even beside a time of day: 为什么下午臭氧高.
 WHY = ("为什么", "为啥")
+# Readings kept per process, as bot.forecast.understand keeps understandings (same key, bound).
+READINGS_CACHED = 4096
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,31 @@ class Reading:
 
 def read(text: str, now: datetime, recall: Callable[[], Previous | None]) -> Reading:
     """Read a normalised message; `recall` returns the follower's previous question, if any."""
-    asked = understand(text, now)
-    entry = knowledge.match(text, with_days_only=not _may_be_knowledge(text, asked))
-    if entry is not None:
-        return Reading("knowledge", asked, entry=entry)
-    activity = read_activity(text)
-    if activity is None and is_card_request(text):
-        return Reading("card", asked)
-    if _may_follow(text, asked, activity):
+    alone, may_follow = _read_alone(text, now.date())
+    if may_follow:
         previous = recall()
         if previous is not None:
-            return _follow(asked, activity, previous)
+            return _follow(alone.asked, alone.activity, previous)
+    return alone
+
+
+@memo_short(READINGS_CACHED)
+def _read_alone(text: str, today: date) -> tuple[Reading, bool]:
+    """How a message reads without the previous question, and whether it may lean on it.
+
+    A pure function of the text and the day (the word tables are fixed for the process):
+    memoised, and the Reading is frozen, so sharing it is safe."""
+    asked = understand_on(text, today)
+    entry = knowledge.match(text, with_days_only=not _may_be_knowledge(text, asked))
+    if entry is not None:
+        return Reading("knowledge", asked, entry=entry), False
+    activity = read_activity(text)
+    if activity is None and is_card_request(text):
+        return Reading("card", asked), False
+    may_follow = _may_follow(text, asked, activity)
     if activity is not None:
-        return Reading("activity", asked, activity=activity)
-    return Reading("forecast" if _is_forecast_question(asked) else "", asked)
+        return Reading("activity", asked, activity=activity), may_follow
+    return Reading("forecast" if _is_forecast_question(asked) else "", asked), may_follow
 
 
 def is_card_request(text: str) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from collections.abc import Callable
+from functools import cache, lru_cache, wraps
+from typing import Any, TypeVar
 
 import opencc
 
@@ -12,6 +14,31 @@ import opencc
 _JOINERS = ".-/:"
 _LONE_JOINER = re.compile(r"(?<!\d)[.\-/:]|[.\-/:](?!\d)")
 _SPACES = re.compile(r"\s+")
+# Normalised texts kept per process (a pure function of the text): a question asked again is
+# folded and converted once. Bounded, least recently used out.
+NORMALISED_CACHED = 4096
+# Only texts this short are memoised: questions repeat, long texts rarely do, and 4,096 of them
+# at WeChat's length limit would hold tens of megabytes per worker.
+MEMO_MAX_CHARS = 64
+Result = TypeVar("Result")
+
+
+def memo_short(maxsize: int) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """lru_cache(maxsize) for a pure function of a text (its first argument) and more, used
+    for texts of at most MEMO_MAX_CHARS; `cache_info` and `cache_clear` are the cache's."""
+
+    def wrap(fn: Callable[..., Result]) -> Callable[..., Result]:
+        cached = lru_cache(maxsize=maxsize)(fn)
+
+        @wraps(fn)
+        def call(text: str, *args: Any) -> Result:
+            return cached(text, *args) if len(text) <= MEMO_MAX_CHARS else fn(text, *args)
+
+        call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        return call
+
+    return wrap
 
 
 @cache
@@ -26,6 +53,7 @@ def _fold_char(char: str) -> str:
     return " "
 
 
+@memo_short(NORMALISED_CACHED)
 def normalise(text: str) -> str:
     """Full-width -> half-width, traditional -> simplified, lower case, punctuation folded.
 

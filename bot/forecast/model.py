@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -117,6 +118,15 @@ class ForecastIssue:
             cached = {(r.place, r.day): r for r in self.rows}
             object.__setattr__(self, "_index_cache", cached)
         return cached
+
+    def memo(self) -> OrderedDict[Any, Any]:
+        """A per-issue store for answers worked out from it: the issue is fixed content, so an
+        answer memoised here is never stale, and a new issue starts with an empty one."""
+        memo = self.__dict__.get("_memo")
+        if memo is None:
+            memo = OrderedDict()  # popitem(last=False) drops the oldest in one call, thread-safe
+            object.__setattr__(self, "_memo", memo)
+        return memo
 
     def _body(self) -> dict[str, Any]:
         return {

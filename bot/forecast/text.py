@@ -14,6 +14,8 @@ RELATIVE = {0: "今天", 1: "明天", 2: "后天"}
 MAX_BYTES = 1900  # WeChat cuts passive text replies at 2048 bytes; room for one more line
 CARD_HINT = "回复「一图可见」查看未来7天预报图"
 NO_FORECAST = "暂时还没有空气质量预报，请稍后再来查询。"
+# Composed answers kept with each forecast issue (bot.forecast.model.ForecastIssue.memo).
+COMPOSED_PER_ISSUE = 1024
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,17 @@ def compose(
     bytes a caller leaves it), fewer days and a pointer to the picture."""
     if issue is None:
         return NO_FORECAST
+    memo = issue.memo()
+    key = ("compose", ask, shortened, budget)  # `ask` holds today: a new day composes afresh
+    text = memo.get(key)
+    if text is None:
+        if len(memo) >= COMPOSED_PER_ISSUE:
+            memo.popitem(last=False)  # the oldest out: bounded per issue
+        text = memo[key] = _compose(issue, ask, shortened, budget)
+    return text
+
+
+def _compose(issue: ForecastIssue, ask: Ask, shortened: bool, budget: int) -> str:
     covered = [d for d in ask.days if d in issue.days]
     notes = _range_notes(issue, ask, covered)
     if not covered:

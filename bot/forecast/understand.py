@@ -15,8 +15,9 @@ from bot.forecast.days import default_day, take_days
 from bot.forecast.leftovers import MARKS, PLACE_MARK, QUIET, Leftovers, read_leftovers
 from bot.forecast.nearmiss import near_miss
 from bot.places import Alias, aliases
+from bot.text import memo_short
 
-__all__ = ["AIR_WORDS", "Understood", "default_day", "understand"]
+__all__ = ["AIR_WORDS", "Understood", "default_day", "understand", "understand_on"]
 
 
 AIR_WORDS = tuple(
@@ -43,6 +44,10 @@ SHARED_DISTRICTS = {"普陀": "舟山", "普陀区": "舟山"}
 PARTS = ("district", "county", "landmark")
 # "问一下周六" is 问一下 + 周六, not 下周六: 一下 (a verb's "a bit") never starts a date word.
 _A_BIT = re.compile(r"一下(?!午)")
+# Understandings kept per process: a pure function of the text and today's date (the place and
+# word tables are fixed for the process), so a question asked again today is read once. The
+# date is in the key, so a new day reads every text afresh; bounded, least recently used out.
+UNDERSTOOD_CACHED = 4096
 # "下下周" (no day named) is the week after next, not 下周: said to be not understood; 下下周一
 # names a day, which the day rules read.
 _TOO_FAR = re.compile(r"下下个?(?:(?:周|星期|礼拜)(?![一二三四五六日天末1-7])|月)")
@@ -77,12 +82,18 @@ class Understood:
 
 def understand(text: str, now: datetime) -> Understood:
     """Find places and days in normalised text; dates relative to `now` (Asia/Shanghai)."""
+    return understand_on(text, now.date())
+
+
+@memo_short(UNDERSTOOD_CACHED)
+def understand_on(text: str, today: date) -> Understood:
+    """`understand` on a given day; memoised (the result is frozen, so sharing it is safe)."""
     flat = text.replace(" ", "")
     had_air = any(w in flat for w in AIR_WORDS) and not any(w in flat for w in NOT_FORECAST)
     text = _A_BIT.sub(QUIET * 2, text)
     too_far = tuple(m.group(0) for m in _TOO_FAR.finditer(text))
     text = _TOO_FAR.sub(lambda m: QUIET * len(m.group(0)), text)
-    text, days, impossible = take_days(text, now.date())
+    text, days, impossible = take_days(text, today)
     text, spans = _take_places(text)
     found = _resolve_shared([alias for _, alias in spans])
     left = read_leftovers(text, AIR_WORDS, FILLER)
