@@ -15,9 +15,10 @@ from bot.effects import NeedsClaim
 from bot.store import Keys
 from bot.wechat.replies import SUCCESS
 
-# One round trip claims both the query signature (replays) and the message (WeChat's retries).
-# An empty value marks a message whose answer is still being worked out.
-_CLAIM = """
+# Both scripts first look for the query signature (replays) and the message (WeChat's retries);
+# either, once answered, returns the first stored reply. An empty value marks a message whose
+# answer is still being worked out.
+_SEEN = """
 local first = redis.call('GET', KEYS[1])
 if first then
   local reply = redis.call('GET', first)
@@ -33,6 +34,10 @@ local reply = redis.call('GET', KEYS[2])
 if reply then
   return {'duplicate', reply}
 end
+"""
+
+# One round trip claims both (answers with effects, worked out after the claim).
+_CLAIM = _SEEN + """
 redis.call('SET', KEYS[2], '', 'EX', ARGV[2])
 return {'new', false}
 """
@@ -41,21 +46,7 @@ return {'new', false}
 # the message was seen: then the first stored reply wins ('' is a claim-first copy still working).
 # KEYS: signature, message, then the keys of the answer's writes (same hash tag)
 # ARGV: replay TTL, reply TTL, reply, then each write's value and seconds
-_STORE_FIRST = """
-local first = redis.call('GET', KEYS[1])
-if first then
-  local reply = redis.call('GET', first)
-  if reply then
-    return {'replay', reply}
-  end
-  redis.call('SET', KEYS[1], KEYS[2], 'KEEPTTL')
-else
-  redis.call('SET', KEYS[1], KEYS[2], 'EX', ARGV[1])
-end
-local reply = redis.call('GET', KEYS[2])
-if reply then
-  return {'duplicate', reply}
-end
+_STORE_FIRST = _SEEN + """
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
 for i = 3, #KEYS do
   redis.call('SET', KEYS[i], ARGV[2 * i - 2], 'EX', ARGV[2 * i - 1])
