@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,9 @@ def record(redis: Any, by: str, action: str, article: str, now: float, **detail:
     pipe.execute()
 
 
-#: How far back one filtered page looks before it says "nothing more here" (a page stays fast).
+#: How far back one filtered read looks before it stops (a page stays fast on a long trail).
 SCAN_LIMIT = 20_000
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -66,23 +68,34 @@ def page(
 ) -> Page:
     """Entries older than `before` (an entry id; "" for the newest), newest first, that match."""
     out: list[Entry] = []
-    upper, scanned = f"({before}" if before else "+", 0
-    while scanned < SCAN_LIMIT:
-        chunk = redis.xrevrange(SynKeys.AUDIT, max=upper, count=500)
-        for entry_id, fields in chunk:
-            scanned += 1
-            entry = _entry(entry_id, fields)
-            if (by and entry.by != by) or (action and entry.action != action):
-                continue
-            if article and entry.article != article:
-                continue
-            out.append(entry)
-            if len(out) == limit:
-                return Page(out, entry.id)
-        if len(chunk) < 500:
-            return Page(out, "")
+    scanned, last = 0, ""
+    for entry in _newest(redis, before):
+        scanned, last = scanned + 1, entry.id
+        if (by and entry.by != by) or (action and entry.action != action):
+            continue
+        if article and entry.article != article:
+            continue
+        out.append(entry)
+        if len(out) == limit:
+            return Page(out, entry.id)
+    # Short of `limit`: the trail ended, or the scan reached its limit (the next page carries on).
+    return Page(out, last if scanned >= SCAN_LIMIT else "")
+
+
+def entries(redis: Any, article: str | None = None, count: int = 200) -> list[Entry]:
+    """The newest entries first, optionally for one article."""
+    return page(redis, limit=count, article=article or "").entries
+
+
+def _newest(redis: Any, before: str) -> Iterator[Entry]:
+    """Entries newest first from just before `before`, at most SCAN_LIMIT, read in chunks."""
+    upper = f"({before}" if before else "+"
+    for _ in range(0, SCAN_LIMIT, CHUNK):
+        chunk = redis.xrevrange(SynKeys.AUDIT, max=upper, count=CHUNK)
+        yield from (_entry(entry_id, fields) for entry_id, fields in chunk)
+        if len(chunk) < CHUNK:
+            return
         upper = "(" + chunk[-1][0].decode()
-    return Page(out, upper[1:])  # not all read: the next page carries on from here
 
 
 def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Entry:
@@ -95,16 +108,3 @@ def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> Entry:
         f["article"],
         json.loads(f["detail"]),
     )
-
-
-def entries(redis: Any, article: str | None = None, count: int = 200) -> list[Entry]:
-    """The newest entries first, optionally for one article."""
-    out = []
-    for entry_id, fields in redis.xrevrange(SynKeys.AUDIT, count=count * (20 if article else 1)):
-        entry = _entry(entry_id, fields)
-        if article and entry.article != article:
-            continue
-        out.append(entry)
-        if len(out) >= count:
-            break
-    return out

@@ -51,11 +51,6 @@ def app(config, redis, clock, people):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def auth(client):
     return AuthActions(client)
 
