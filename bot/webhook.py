@@ -1,20 +1,26 @@
 """The thin webhook view: verify, read, decrypt, dedupe, route, reply (encrypted in kind).
 
-It is mounted as WSGI middleware in front of the Flask app rather than as a Flask route: on the
-hottest path Flask's request context and routing cost ~90 us of ~500 us per push (measured with
-bench/), and the view needs none of them.
+It is mounted as WSGI middleware in front of the Flask app rather than as a Flask route, and
+reads the WSGI environ and answers through start_response itself: on the hottest path Flask's
+request context and routing cost ~90 us of ~500 us per push, and werkzeug's request and
+response objects another ~35 us of ~750 under load (bench/, docs/benchmarks.md); the view needs
+none of them. The body is still read through werkzeug's stream helpers, which bound it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 from redis.exceptions import RedisError
-from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from bot.config import Account, Config
 from bot.effects import ReadOnlyRedis, no_upload
@@ -53,6 +59,63 @@ class WebhookService:
             self.pure_redis = ReadOnlyRedis(self.redis)
 
 
+@dataclass(frozen=True)
+class Request:
+    """What the view reads of a request: method, query (first value wins), type, body stream."""
+
+    method: str
+    args: dict[str, str]
+    mimetype: str
+    content_length: int | None
+    environ: dict[str, Any]
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, Any]) -> Request:
+        # PEP 3333 hands the query over as latin-1 text of its bytes; they are UTF-8 on the wire.
+        query = environ.get("QUERY_STRING", "").encode("latin-1").decode("utf-8", "replace")
+        args: dict[str, str] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            args.setdefault(key, value)
+        return cls(
+            method=environ.get("REQUEST_METHOD", "GET").upper(),
+            args=args,
+            mimetype=environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower(),
+            content_length=get_content_length(environ),
+            environ=environ,
+        )
+
+    def read(self, limit: int) -> bytes:
+        """At most `limit` bytes of the body; never past Content-Length (werkzeug's stream)."""
+        return get_input_stream(self.environ).read(limit)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A status, a body and its type; rendered by the middleware through start_response."""
+
+    body: bytes | str
+    status_code: int = 200
+    mimetype: str = "text/plain"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def __call__(self, start_response: Any) -> Iterable[bytes]:
+        body = self.body.encode() if isinstance(self.body, str) else self.body
+        start_response(
+            _status_line(self.status_code),
+            [
+                ("Content-Type", self.mimetype + "; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                *self.headers,
+            ],
+        )
+        return [body]
+
+
+@cache
+def _status_line(code: int) -> str:
+    return f"{code} {HTTPStatus(code).phrase}"
+
+
 @dataclass
 class Push:
     """A verified, decrypted push; `cipher` is set when the reply must be encrypted."""
@@ -75,7 +138,7 @@ class WebhookMiddleware:
         account_id = path[len(PATH_PREFIX) :]
         if not path.startswith(PATH_PREFIX) or not account_id or "/" in account_id:
             return self.app(environ, start_response)
-        return wechat(self.svc, account_id, Request(environ))(environ, start_response)
+        return wechat(self.svc, account_id, Request.from_environ(environ))(start_response)
 
 
 def wechat(svc: WebhookService, account_id: str, request: Request) -> Response:
@@ -87,12 +150,11 @@ def wechat(svc: WebhookService, account_id: str, request: Request) -> Response:
         response = _dispatch(svc, account_id, request, started, fields)
     except Refused as refusal:
         fields.update(outcome="refused", reason=refusal.reason)
-        response = Response(refusal.reason + "\n", refusal.status, mimetype="text/plain")
-        if refusal.status == 405:
-            response.headers["Allow"] = "GET, POST"
+        allow = (("Allow", "GET, POST"),) if refusal.status == 405 else ()
+        response = Response(refusal.reason + "\n", refusal.status, headers=allow)
     except RedisError as exc:
         fields.update(outcome="unavailable", reason=type(exc).__name__)
-        response = Response("storage unavailable, try again\n", 503, mimetype="text/plain")
+        response = Response("storage unavailable, try again\n", 503)
     fields.update(status=response.status_code, ms=round((time.monotonic() - started) * 1000, 2))
     log.info("push", extra={"fields": fields})
     return response
@@ -121,7 +183,7 @@ def _verify_server(svc: WebhookService, account_id: str, request: Request) -> Re
     echostr = request.args.get("echostr", "")
     if not echostr or len(echostr) > 128:
         raise Refused(400, "missing or malformed echostr")
-    return Response(echostr, 200, mimetype="text/plain")
+    return Response(echostr)
 
 
 def _receive(
@@ -181,7 +243,7 @@ def _check_content_type(request: Request) -> None:
 def _read_body(request: Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise Refused(413, f"body larger than {limit} bytes")
-    body = request.stream.read(limit + 1)  # also bounds chunked bodies, which have no length
+    body = request.read(limit + 1)  # also bounds chunked bodies, which have no length
     if len(body) > limit:
         raise Refused(413, f"body larger than {limit} bytes")
     if not body:
@@ -242,8 +304,8 @@ def _answer(message: Message, account: Account, svc: WebhookService, effects: bo
 def _reply(outcome: Outcome, push: Push, svc: WebhookService) -> Response:
     if outcome.reply == SUCCESS or push.cipher is None:
         mimetype = "text/plain" if outcome.reply == SUCCESS else "application/xml"
-        return Response(outcome.reply, 200, mimetype=mimetype)
-    return Response(encrypt_reply(outcome.reply, push, svc), 200, mimetype="application/xml")
+        return Response(outcome.reply, mimetype=mimetype)
+    return Response(encrypt_reply(outcome.reply, push, svc), mimetype="application/xml")
 
 
 def encrypt_reply(reply: bytes, push: Push, svc: WebhookService) -> str:
