@@ -17,6 +17,9 @@ from typing import Any
 from bot.activities import Activity
 from bot.store import Keys
 
+# Built once: json.dumps with options builds an encoder per call, and this runs per question.
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
 FOLLOW_UP_SECONDS = 300
 # 那明天呢, 苏州呢, 还有后天, 换成周末: words that say "the same question, but …".
 _MARKERS = re.compile(r"呢|^(?:那么|那|还有|再|换成|改成|如果是|要是)")
@@ -44,7 +47,7 @@ def remember(account: str, openid: str, previous: Previous) -> tuple[str, str, i
     }
     return (
         Keys.follow_up(account, openid),
-        json.dumps(value, ensure_ascii=False),
+        _ENCODER.encode(value),
         FOLLOW_UP_SECONDS,
     )
 

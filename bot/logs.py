@@ -6,6 +6,9 @@ import json
 import logging
 import time
 
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
 
 class JSONFormatter(logging.Formatter):
     """Render a record as one JSON line; never include anything not put there on purpose."""
@@ -21,7 +24,7 @@ class JSONFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        return _ENCODER.encode(entry)
 
 
 def configure(level: str = "INFO") -> None:
