@@ -33,6 +33,10 @@ def _load_accounts(path: str) -> dict[str, tuple[str, WeChatCrypto]]:
 
 def create_app(path: str | None = None) -> Flask:
     accounts = _load_accounts(path or os.environ["BENCH_CONFIG"])
+    # What-if (bench/webhook.py --bare-fair): yield once per push, as csj's reply budget does.
+    # Without any yield a gevent worker serves whichever keep-alive connection's next request
+    # is already waiting, and the others wait: the bare handler's p99 of 0.3-1.5 s.
+    fair = bool(os.environ.get("BENCH_BARE_FAIR"))
     app = Flask(__name__)
 
     @app.get("/healthz")
@@ -41,6 +45,10 @@ def create_app(path: str | None = None) -> Flask:
 
     @app.post("/wechat/<account_id>")
     def wechat(account_id: str) -> Response:
+        if fair:
+            import gevent
+
+            gevent.sleep(0)
         if account_id not in accounts:
             return Response("unknown account\n", 404, mimetype="text/plain")
         token, crypto = accounts[account_id]

@@ -229,7 +229,11 @@ def write_config(tmp: Path, redis_url: str, workers: int, worker_class: str = "g
 
 
 def servers(
-    config: Config, tmp: Path, extra_env: list[str] = (), worker_class: str = ""
+    config: Config,
+    tmp: Path,
+    extra_env: list[str] = (),
+    worker_class: str = "",
+    bare_fair: bool = False,
 ) -> tuple[Server, Server]:
     """csj and the bare handler, with identical gunicorn settings (csj's production command)."""
     csj_port, bare_port = free_ports(2)
@@ -244,6 +248,8 @@ def servers(
     env = service_env(config, config.redis.url)
     env.update(item.split("=", 1) for item in extra_env)
     bare_env = dict(os.environ, BENCH_CONFIG=str(Path(config.source).resolve()))
+    if bare_fair:
+        bare_env["BENCH_BARE_FAIR"] = "1"
     return (
         Server("bare", bare_cmd, bare_env, tmp / "bare.log", bare_port),
         Server("csj", csj_cmd, env, tmp / "csj.log", csj_port),
@@ -834,6 +840,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="extra environment for csj's gunicorn, for what-if runs"
         " (e.g. CSJ_LOGGING__LEVEL=WARNING)",
     )
+    p.add_argument(
+        "--bare-fair",
+        action="store_true",
+        help="what-if: the bare handler yields once per push under gevent, as csj does, so one"
+        " keep-alive connection cannot hold a worker (its p99 shows the difference)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write every figure to FILE as JSON")
     args = p.parse_args(argv)
     args.sections = (
@@ -894,8 +906,10 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(path, environ={})
         safe = [a for a in config.accounts.values() if a.require_encryption and a.encoding_aes_key]
         factory = PushFactory(safe, MIXES[args.questions])
-        bare, csj = servers(config, tmp, args.csj_env, args.worker_class)
+        bare, csj = servers(config, tmp, args.csj_env, args.worker_class, args.bare_fair)
         print(f"  gunicorn (both): {' '.join(csj.command[csj.command.index('--bind') + 2 :])}")
+        if args.bare_fair:
+            print("  bare handler: yields once per push (--bare-fair)")
         if args.csj_env:
             print(f"  csj extra environment: {' '.join(args.csj_env)}")
         print(
