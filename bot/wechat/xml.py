@@ -33,10 +33,10 @@ def parse(body: bytes) -> dict[str, Any]:
 def _parser(tree: _TreeBuilder) -> Any:
     """An expat parser straight into dicts, with defusedxml's refusals as a second line.
 
-    Straight expat rather than defusedxml's ElementTree (a pure-Python parser and a tree to
-    walk): the webhook parses twice a push, and this takes ~35 of its ~750 us per push down to
-    ~8 (docs/benchmarks.md). The byte scan above already refused every declaration; the
-    handlers below refuse them again should one ever get past it, as defusedxml does."""
+    Straight expat rather than defusedxml's ElementTree (a pure-Python parser, then a tree to
+    walk): the webhook parses twice a push, which took ~90 us a push and now ~52
+    (bench/stages.py, docs/benchmarks.md). The byte scan above already refused every
+    declaration; the handlers refuse them again should one get past it, as defusedxml does."""
     parser = expat.ParserCreate(None, "}")  # namespaces as ElementTree names them: {uri}tag
     parser.buffer_text = True
     parser.StartDoctypeDeclHandler = _refuse_declaration
