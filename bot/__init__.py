@@ -25,6 +25,7 @@ def create_app(
     """Build the webhook app; with no config, read the file named by CSJ_CONFIG (gunicorn's way)."""
     from bot import health, logs, store, webhook
     from bot.answers import build_router
+    from bot.batching import default_scripts
     from bot.budget import default_runner
     from bot.config import load_config
     from bot.exchange import Exchange
@@ -42,7 +43,10 @@ def create_app(
         redis=redis,
         router=router or build_router(),
         exchange=Exchange(
-            redis, runner or default_runner(config.webhook.handler_threads), config.webhook
+            redis,
+            runner or default_runner(config.webhook.handler_threads),
+            config.webhook,
+            scripts=default_scripts(redis),
         ),
         clock=clock or time.time,
         zone=ZONE,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from redis import Redis
 from redis.exceptions import RedisError
 
+from bot.batching import DirectScripts, Scripts
 from bot.budget import Overrun, Runner
 from bot.config import WebhookConfig
 from bot.effects import NeedsClaim
@@ -83,9 +84,11 @@ class Exchange:
         runner: Runner,
         config: WebhookConfig,
         monotonic: Callable[[], float] = time.monotonic,
+        scripts: Scripts | None = None,
     ) -> None:
         self.redis = redis
         self.runner = runner
+        self.scripts = scripts or DirectScripts()
         self.config = config
         self.monotonic = monotonic
         self._claim = redis.register_script(_CLAIM)
@@ -134,8 +137,8 @@ class Exchange:
         args: list[object] = [self._replay_ttl(), self.config.dedupe_ttl, computed.reply]
         for _, value, seconds in computed.writes:
             args += [value, seconds]
-        kind, first = self._store_first(
-            keys=[*keys, *(key for key, _, _ in computed.writes)], args=args
+        kind, first = self.scripts.run(
+            self._store_first, [*keys, *(key for key, _, _ in computed.writes)], args
         )
         kind = kind.decode()
         return Outcome(kind, computed.reply if kind == "new" else first or b"")
@@ -145,7 +148,9 @@ class Exchange:
     ) -> Outcome:
         """Claim the push, then compute it with its effects: at most once across processes."""
         message_key = keys[1]
-        kind, cached = self._claim(keys=keys, args=[self._replay_ttl(), self._pending_ttl()])
+        kind, cached = self.scripts.run(
+            self._claim, keys, [self._replay_ttl(), self._pending_ttl()]
+        )
         kind = kind.decode()
         if kind == "new":
             return self._compute(lambda: compute(True), message_key, deadline)
