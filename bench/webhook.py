@@ -63,7 +63,30 @@ QUESTION_MIX = (
     QUESTION,
     "黄冈明天空气",  # a place not understood: reported, no default
 )
-MIXES = {"mix": QUESTION_MIX, "forecast": (QUESTION,)}
+
+
+def varied_questions() -> tuple[str, ...]:
+    """~7,500 distinct forecast and activity questions (places × days × phrasings), asked in
+    turn: more than a worker's reading memo holds (bot.text.memo_short), so every text is read
+    afresh. The worst case for the answer stage; real followers repeat short questions."""
+    places = json.loads((ROOT / "bot" / "data" / "yrd_places.json").read_text("utf-8"))
+    counties = json.loads((ROOT / "bot" / "data" / "yrd_counties.json").read_text("utf-8"))
+    names = [c["name"] for c in places["cities"]] + list(counties["places"])
+    days = ("今天", "明天", "后天", "周六", "周日", "下周一", "12月5日", "5号")
+    phrasings = (
+        "{day}{place}空气怎么样",
+        "{place}{day}空气质量",
+        "{place}{day}能跑步吗",
+        "{day}{place}适合带孩子出门吗",
+        "{place}{day}PM2.5高吗",
+        "{day}去{place}骑车行吗",
+        "{place}{day}要戴口罩吗",
+        "{place}{day}的空气",
+    )
+    return tuple(p.format(day=d, place=n) for p in phrasings for d in days for n in names)
+
+
+MIXES = {"mix": QUESTION_MIX, "forecast": (QUESTION,), "varied": varied_questions()}
 OPENIDS = 5000
 FORECAST_SAMPLE = ROOT / "tests" / "data" / "forecast_sample.csv"
 HOST = "127.0.0.1"
@@ -72,6 +95,12 @@ APOLOGY = "抱歉，系统暂时有点忙".encode()
 
 
 # ----------------------------------------------------------------------------- pushes
+
+
+def _questions_shown(questions: tuple[str, ...]) -> str:
+    distinct = list(dict.fromkeys(questions))
+    shown = ", ".join(distinct[:8])
+    return shown if len(distinct) <= 8 else f"{shown}, … ({len(distinct):,} distinct)"
 
 
 class PushFactory:
@@ -807,8 +836,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--questions",
         default="mix",
         choices=sorted(MIXES),
-        help="what the pushes ask: the follower mix of issue 11 (default) or the forecast"
-        " question alone (the figures before issue 11)",
+        help="what the pushes ask: the follower mix of issue 11 (default), the forecast"
+        " question alone (the figures before issue 11), or ~7,500 distinct questions asked in"
+        " turn (varied: no text is read twice by a worker's memo, the answer's worst case)",
     )
     p.add_argument("--connections", type=int, default=16)
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
@@ -914,7 +944,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  csj extra environment: {' '.join(args.csj_env)}")
         print(
             f"  accounts pushed to: {', '.join(a.id for a in safe)} (safe mode); "
-            f"questions ({args.questions}): {', '.join(dict.fromkeys(factory.questions))}"
+            f"questions ({args.questions}): {_questions_shown(factory.questions)}"
         )
         for server in (bare, csj):
             server.start()

@@ -1,15 +1,17 @@
 """Run the webhook's Lua scripts; under gevent, concurrent pushes' scripts go to Redis together.
 
-Every push makes one EVALSHA (bot.exchange). Under load a gevent worker has several pushes in
-flight, and each round trip costs a write and a read on both sides of the socket: measured under
-load, the client spent ~120 us a push in it and Redis ~65. `BatchedScripts` sends the scripts
-that concurrent greenlets asked for while one batch was on its way in one pipeline: one write,
-one read, each script still atomic and answered to the greenlet that asked for it. With nothing
-else in flight a script goes at once, as a batch of one.
+Every push makes one EVALSHA (bot.exchange), and some answers a read first (a follow-up's
+context). Under load a gevent worker has several pushes in flight, and each round trip costs a
+write and a read on both sides of the socket: measured under load, the client spent ~120 us a
+push in it and Redis ~65. `BatchedScripts` sends the scripts and reads that concurrent greenlets
+asked for while one batch was on its way in one pipeline: one write, one read, each script still
+atomic and answered to the greenlet that asked for it. With nothing else in flight a command
+goes at once, as a batch of one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from redis.commands.core import Script
@@ -37,16 +39,27 @@ class BatchedScripts:
 
         self._gevent = gevent
         self.redis = redis
-        self._queued: list[tuple[Script, list[str], list[Any], Any]] = []
+        # (add the command to a pipeline, run it alone if Redis lost the script, its result)
+        self._queued: list[tuple[Callable[[Any], Any], Callable[[], Any] | None, Any]] = []
         self._wake = Event()
         self._sender: Any = None
         self.batches = 0  # sent so far (for tests and the benchmark)
 
     def run(self, script: Script, keys: list[str], args: list[Any]) -> Any:
+        return self._submit(
+            lambda pipe: pipe.evalsha(script.sha, len(keys), *keys, *args),
+            lambda: script(keys=keys, args=args),
+        )
+
+    def read(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A read command (bot.effects.READS) in the next batch; its result as redis-py gives."""
+        return self._submit(lambda pipe: getattr(pipe, name)(*args, **kwargs), None)
+
+    def _submit(self, add: Callable[[Any], Any], alone: Callable[[], Any] | None) -> Any:
         from gevent.event import AsyncResult
 
         done = AsyncResult()
-        self._queued.append((script, keys, args, done))
+        self._queued.append((add, alone, done))
         if self._sender is None or self._sender.dead:
             self._sender = self._gevent.spawn(self._send_forever)
         self._wake.set()
@@ -61,7 +74,7 @@ class BatchedScripts:
                 failure = self._send(batch) if batch else None
             except Exception as exc:  # a bug: no push may wait for an answer that cannot come
                 waiting, self._queued = self._queued, []
-                for *_, done in batch + waiting:
+                for _, _, done in batch + waiting:
                     if not done.ready():
                         done.set_exception(exc)
                 raise  # this sender ends (and logs); the next push starts another
@@ -72,20 +85,20 @@ class BatchedScripts:
                 waiting, self._queued = self._queued, []
                 _fail(waiting, failure)
 
-    def _send(self, batch: list[tuple[Script, list[str], list[Any], Any]]) -> RedisError | None:
+    def _send(self, batch: list[tuple[Callable[[Any], Any], Any, Any]]) -> RedisError | None:
         """Send one batch and hand out its results; the error if the connection failed."""
         self.batches += 1
         pipe = self.redis.pipeline(transaction=False)
-        for script, keys, args, _ in batch:
-            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        for add, _, _ in batch:
+            add(pipe)
         try:
             results = pipe.execute(raise_on_error=False)
         except RedisError as exc:  # the connection failed: every push in the batch hears it
             _fail(batch, exc)
             return exc
-        for (script, keys, args, done), result in zip(batch, results, strict=True):
-            if isinstance(result, NoScriptError):  # Redis restarted: load it, run this one alone
-                self._settle(done, lambda s=script, k=keys, a=args: s(keys=k, args=a))
+        for (_, alone, done), result in zip(batch, results, strict=True):
+            if isinstance(result, NoScriptError) and alone:  # Redis restarted: load, run alone
+                self._settle(done, alone)
             elif isinstance(result, Exception):
                 done.set_exception(result)
             else:
@@ -100,8 +113,8 @@ class BatchedScripts:
             done.set_exception(exc)
 
 
-def _fail(batch: list[tuple[Script, list[str], list[Any], Any]], error: RedisError) -> None:
-    for *_, done in batch:
+def _fail(batch: list[tuple[Any, Any, Any]], error: RedisError) -> None:
+    for _, _, done in batch:
         done.set_exception(type(error)(*error.args))  # one each: tracebacks are per raise
 
 

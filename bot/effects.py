@@ -9,6 +9,7 @@ answered again claim-first, so its effect happens once across every process.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 # Redis commands that change nothing. Everything else (writes, scripts, locks) is an effect.
@@ -34,17 +35,23 @@ class NeedsClaim(BaseException):  # noqa: N818  (a signal, not an error)
 
 
 class ReadOnlyRedis:
-    """The client as a first attempt sees it: its reads, and NeedsClaim for anything else."""
+    """The client as a first attempt sees it: its reads, and NeedsClaim for anything else.
 
-    __slots__ = ("wrapped", "__weakref__")
+    With `batch` (bot.batching.BatchedScripts, under gevent) a read goes in the next batch of
+    this worker's commands instead of a round trip of its own."""
 
-    def __init__(self, redis: Any) -> None:
+    __slots__ = ("wrapped", "batch", "__weakref__")
+
+    def __init__(self, redis: Any, batch: Any = None) -> None:
         self.wrapped = redis
+        self.batch = batch
 
     def __getattr__(self, name: str) -> Any:
-        if name in READS:
-            return getattr(self.wrapped, name)
-        raise NeedsClaim(name)
+        if name not in READS:
+            raise NeedsClaim(name)
+        if self.batch is not None:
+            return partial(self.batch.read, name)
+        return getattr(self.wrapped, name)
 
     def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> ReadOnlyPipeline:
         return ReadOnlyPipeline(self.wrapped.pipeline(transaction, shard_hint))

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from redis.exceptions import RedisError
 from werkzeug.wsgi import get_content_length, get_input_stream
 
+from bot.batching import BatchedScripts
 from bot.config import Account, Config
 from bot.effects import ReadOnlyRedis, no_upload
 from bot.exchange import Computed, Exchange, Outcome
@@ -56,7 +57,9 @@ class WebhookService:
     def __post_init__(self) -> None:
         if self.pure_redis is None:
             # One view for the app's life: per-client caches (the forecast pointer) key on it.
-            self.pure_redis = ReadOnlyRedis(self.redis)
+            scripts = self.exchange.scripts
+            batch = scripts if isinstance(scripts, BatchedScripts) else None  # reads go with it
+            self.pure_redis = ReadOnlyRedis(self.redis, batch)
 
 
 @dataclass(frozen=True)

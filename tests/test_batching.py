@@ -11,6 +11,7 @@ from redis.exceptions import ResponseError
 
 from bot.batching import BatchedScripts, DirectScripts
 from bot.budget import GreenletRunner
+from bot.effects import NeedsClaim, ReadOnlyRedis
 from bot.exchange import Computed, Exchange
 from bot.store import Keys
 
@@ -92,3 +93,22 @@ def test_a_sender_that_breaks_fails_its_callers_and_the_next_push_gets_a_new_one
     assert all(isinstance(g.exception, RuntimeError) for g in done)
     redis.pipeline = real_pipeline
     assert run_together(scripts, echo, [(["c"], ["3"])])[0].get() == [b"c", b"3"]
+
+
+def test_reads_go_in_the_batch_with_scripts_and_come_back_as_redis_py_gives_them(redis):
+    scripts, echo = BatchedScripts(redis), redis.register_script(ECHO)
+    echo(keys=["warm"], args=["up"])
+    redis.set("ctx", "明天")
+    redis.hset("owed", mapping={"o1": "1"})
+    view = ReadOnlyRedis(redis, scripts)
+    done = [
+        gevent.spawn(scripts.run, echo, ["a"], ["1"]),
+        gevent.spawn(lambda: view.get("ctx")),
+        gevent.spawn(lambda: view.hgetall("owed")),
+        gevent.spawn(lambda: view.get("missing")),
+    ]
+    gevent.joinall(done, timeout=10)
+    assert [g.get() for g in done] == [[b"a", b"1"], "明天".encode(), {b"o1": b"1"}, None]
+    assert scripts.batches == 1
+    with pytest.raises(NeedsClaim):
+        view.set("ctx", "x")  # a write is still an effect
