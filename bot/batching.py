@@ -11,11 +11,14 @@ goes at once, as a batch of one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError, RedisError
+
+log = logging.getLogger("csj.batching")
 
 
 class Scripts(Protocol):
@@ -73,11 +76,12 @@ class BatchedScripts:
             try:
                 failure = self._send(batch) if batch else None
             except Exception as exc:  # a bug: no push may wait for an answer that cannot come
+                log.exception("batch sender failed; the next push starts another")
                 waiting, self._queued = self._queued, []
                 for _, _, done in batch + waiting:
                     if not done.ready():
                         done.set_exception(exc)
-                raise  # this sender ends (and logs); the next push starts another
+                return
             if failure is not None:
                 # Those that queued behind a batch Redis failed would go to the same Redis and
                 # wait as long again: they hear it now, so a push still answers 503 within

@@ -85,12 +85,13 @@ def test_direct_scripts_make_one_round_trip_each(redis):
     assert DirectScripts().run(echo, ["a"], ["1"]) == [b"a", b"1"]
 
 
-def test_a_sender_that_breaks_fails_its_callers_and_the_next_push_gets_a_new_one(redis):
+def test_a_sender_that_breaks_fails_its_callers_and_the_next_push_gets_a_new_one(redis, caplog):
     scripts, echo = BatchedScripts(redis), redis.register_script(ECHO)
     real_pipeline = redis.pipeline
     redis.pipeline = lambda **_: (_ for _ in ()).throw(RuntimeError("bug in the batch"))
     done = run_together(scripts, echo, [(["a"], ["1"]), (["b"], ["2"])])
     assert all(isinstance(g.exception, RuntimeError) for g in done)
+    assert "batch sender failed" in caplog.text
     redis.pipeline = real_pipeline
     assert run_together(scripts, echo, [(["c"], ["3"])])[0].get() == [b"c", b"3"]
 
