@@ -88,6 +88,13 @@ def test_sign_up_gets_a_place_and_a_check_in_code(wechat, config, redis, events)
     assert "余29席" in say(wechat, config, BOB, "开放日")
 
 
+@pytest.mark.parametrize("text", ["报名一", "报名第一个", "我要报名一号活动"])
+def test_sign_up_and_cancel_read_chinese_numerals(wechat, config, redis, events, text):
+    assert NANJING == 1  # the sample's first event
+    assert say(wechat, config, ALICE, text).startswith(f"报名成功！#{NANJING} ")
+    assert say(wechat, config, ALICE, "取消报名第一个").startswith(f"已取消您在 #{NANJING} ")
+
+
 def test_signing_up_again_counts_once(wechat, config, redis, events):
     say(wechat, config, ALICE, f"报名 {NANJING}")
     again = say(wechat, config, ALICE, f"报名{NANJING}")
@@ -155,7 +162,8 @@ def test_waiting_list_and_promotion_told_when_they_next_write(wechat, config, re
         pytest.param(f"报名 {HEFEI_NOT_OPEN}", "的报名将于 11月30日 09:00 开始", id="not-yet-open"),
         pytest.param(f"报名 {SUZHOU_CLOSED}", "的报名已于 11月24日 00:00 截止", id="closed"),
         pytest.param("报名", "请在「报名」后写上活动编号", id="no-number"),
-        pytest.param("报名 十二", "请在「报名」后写上活动编号", id="not-a-number"),
+        pytest.param("报名 十二", "没有编号为 12 的活动", id="chinese-numeral-read"),
+        pytest.param("报名 三四", "请在「报名」后写上活动编号", id="not-one-number"),
         pytest.param("取消报名", "请在「取消报名」后写上活动编号", id="cancel-no-number"),
         pytest.param("取消报名 999", "没有编号为 999 的活动", id="cancel-unknown"),
         pytest.param("活动吧啦吧啦", "抱歉，暂时没有看懂", id="unknown-command"),

@@ -11,6 +11,7 @@ from bot.effects import NeedsClaim
 from bot.events import calendar, signup
 from bot.events import text as words
 from bot.events.repo import EventRepo, Listed
+from bot.forecast.days import cn_number
 from bot.places import aliases, distance_km, province_of
 from bot.router import Handler, Incoming, Router
 from bot.store import EventKeys
@@ -46,8 +47,10 @@ _PLACE_ASK = re.compile(
     r"^(?P<place>.+?)(最近|近期|本周|这周|最近都)?(有什么|有哪些|有啥|的)?"
     r"(?P<what>活动|开放日|志愿活动|志愿服务|志愿者活动|讲座)$"
 )
-_SIGN_UP = re.compile(r"^(我要)?报名(参加)?(活动)?(第)?(?P<n>\d{1,7})(号|号活动)?$")
-_CANCEL = re.compile(r"^取消(报名)?(活动)?(第)?(?P<n>\d{1,7})(号|号活动)?(的报名)?$")
+# An event's number in digits, or in Chinese up to 九十九 (报名十二, 取消报名第三个).
+_NUMBER = r"(?P<n>\d{1,7}|[一二两三四五六七八九]?十[一二三四五六七八九]?|[一二两三四五六七八九])"
+_SIGN_UP = re.compile(rf"^(我要)?报名(参加)?(活动)?(第)?{_NUMBER}(个|号|号活动|个活动)?$")
+_CANCEL = re.compile(rf"^取消(报名)?(活动)?(第)?{_NUMBER}(个|号|号活动|个活动)?(的报名)?$")
 _YEAR = re.compile(r"(?P<y>20\d\d)年?")
 _RELATIVE_YEARS = {"今年": 0, "去年": -1, "前年": -2, "明年": 1}
 
@@ -146,7 +149,7 @@ def sign_up_answer(incoming: Incoming) -> Reply:
     asked = _SIGN_UP.match(_compact(incoming.text))
     if asked is None:
         return TextReply(words.ASK_NUMBER)
-    number = int(asked["n"])
+    number = cn_number(asked["n"])
     event = EventRepo(incoming.redis).get(number)
     if event is None:
         return TextReply(words.refused(number, None, "not_found"))
@@ -166,7 +169,7 @@ def cancel_answer(incoming: Incoming) -> Reply | None:
     asked = _CANCEL.match(compact)
     if asked is None:
         return TextReply(words.ASK_CANCEL_NUMBER) if compact.startswith("取消报名") else None
-    number = int(asked["n"])
+    number = cn_number(asked["n"])
     event = EventRepo(incoming.redis).get(number)
     if event is None:
         return TextReply(words.cancelled(number, None, signup.Cancellation("not_found")))
