@@ -86,7 +86,8 @@ def test_an_editor_writes_an_article_with_its_cover_through_the_form(client, aut
     page = client.get("/articles/new").get_data(as_text=True)
     assert 'name="accounts" value="ah" checked' in page and "粘贴区" in page
     response = submit(client)
-    assert response.status_code == 302 and response.headers["Location"] == "/articles/A1"
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/articles/A1?saved=editor1:new"  # see static/draft.js
     article = articles.load(redis, "A1")
     assert article.title == "长三角区域生态环境宣教联盟正式成立" and article.state == AWAITING
     assert article.accounts == ("sh", "js") and article.created_by == "editor1"

@@ -66,7 +66,7 @@ def test_an_article_written_in_the_form_reaches_every_account(page, site):
     assert page.inner_text("#problem-count") == "0"
     shot(page, "article-form")
     page.click("button[value=save]")
-    assert page.url == f"{base}/articles/A1"
+    page.wait_for_url(f"{base}/articles/A1")  # saved (draft.js takes ?saved= off the address)
     assert "待审核" in page.inner_text("#article-state")
     sign_out(page)
 
@@ -127,7 +127,7 @@ def test_chosen_body_images_are_referred_to_and_previewed(page, site):
     )
     assert page.inner_text("#problem-count") == "0"
     page.click("button[value=save]")
-    assert page.url == f"{base}/articles/A1"
+    page.wait_for_url(f"{base}/articles/A1")  # saved (draft.js takes ?saved= off the address)
     assert page.locator(".wx-body img").evaluate("img => img.naturalWidth") > 0
 
 
@@ -162,4 +162,47 @@ def test_rich_text_pasted_from_a_web_page_becomes_the_html_body(page, site):
     page.click("#fix-strip_pinyin")  # the lint's one-click fix, then save
     assert "(qū)" not in page.input_value("#body") and "區域协作" in page.input_value("#body")
     page.click("button[value=save]")
-    assert page.url == f"{base}/articles/A1" and "共同签署" in page.inner_text(".wx-body")
+    page.wait_for_url(f"{base}/articles/A1")
+    assert "共同签署" in page.inner_text(".wx-body")
+
+
+def test_text_typed_before_the_session_ran_out_is_offered_back_until_saved(page, site):
+    _, base = site
+    sign_in(page, base, "editor1")
+    page.goto(f"{base}/articles/new")
+    page.fill("#title", "会话过期前写的标题")
+    page.fill("#author", "上海市生态环境局")
+    page.fill("#body", "第一段。\n\n第二段，写了很久。")
+    page.check("input[name=body_format][value=markdown]")
+    page.context.clear_cookies()  # the session runs out while the editor is still writing
+    page.click("button[value=save]")
+    assert "/articles/A" not in page.url  # not saved: refused or sent to sign in
+    sign_in(page, base, "editor1")
+    page.goto(f"{base}/articles/new")
+    assert page.is_visible("#draft-offer") and page.input_value("#title") == ""
+    shot(page, "article-draft-offered")
+    page.click("#draft-restore")
+    assert page.input_value("#title") == "会话过期前写的标题"
+    assert page.input_value("#author") == "上海市生态环境局"
+    assert page.input_value("#body") == "第一段。\n\n第二段，写了很久。"
+    assert not page.is_visible("#draft-offer")
+    meta, _, cover = sample()  # files are not kept: the cover is chosen again
+    page.set_input_files(
+        "#cover", files=[{"name": meta["cover"], "mimeType": "image/jpeg", "buffer": cover}]
+    )
+    page.click("button[value=save]")
+    page.wait_for_url(f"{base}/articles/A1")  # saved: the ?saved= mark is taken off the address
+    page.goto(f"{base}/articles/new")
+    assert not page.is_visible("#draft-offer")  # the saved draft is no longer offered
+
+
+def test_a_draft_is_offered_only_to_the_person_who_wrote_it(page, site, redis, clock):
+    _, base = site
+    users.add(redis, "editor2", "editor", PASSWORD, clock())
+    sign_in(page, base, "editor1")
+    page.goto(f"{base}/articles/new")
+    page.fill("#title", "编辑一的稿子")
+    page.click("text=退出")
+    sign_in(page, base, "editor2")  # the same browser, someone else
+    page.goto(f"{base}/articles/new")
+    assert not page.is_visible("#draft-offer")

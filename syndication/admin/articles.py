@@ -123,7 +123,8 @@ def new() -> Any:
     except ArticleError as exc:
         return _form_page(form, None, preview(form), exc.problems)
     flash(f"已保存：{article.id}「{article.title}」，{STATE_NAMES[article.state]}")
-    return redirect(url_for(".show", article_id=article.id))
+    # saved=: the page drops the browser's unsaved copy of this form (static/draft.js)
+    return redirect(url_for(".show", article_id=article.id, saved=f"{g.user.name}:new"))
 
 
 @bp.route("/<article_id>/edit", methods=("GET", "POST"))
@@ -151,7 +152,7 @@ def edit(article_id: str) -> Any:
     except ArticleError as exc:
         return _form_page(form, before, preview(checked), exc.problems)
     flash(f"已保存第 {after.version} 版，{STATE_NAMES[after.state]}")
-    return redirect(url_for(".show", article_id=article_id))
+    return redirect(url_for(".show", article_id=article_id, saved=f"{g.user.name}:{article_id}"))
 
 
 def _submitted() -> tuple[ArticleForm, bool]:
