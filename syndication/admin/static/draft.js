@@ -56,7 +56,9 @@
   var draft = stored();
   if (draft && draft.values && JSON.stringify(draft.values) !== JSON.stringify(values())) {
     var offer = $("draft-offer");
-    $("draft-time").textContent = new Date(draft.at).toLocaleString("zh-CN", { hour12: false });
+    // Beijing time, as every time in the app.
+    $("draft-time").textContent = new Date(draft.at).toLocaleString("zh-CN",
+      { hour12: false, timeZone: "Asia/Shanghai" });
     offer.hidden = false;
     $("draft-restore").addEventListener("click", function () {
       put(draft.values);
