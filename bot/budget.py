@@ -75,6 +75,7 @@ class GreenletRunner:
             if self._idle >= self.max_idle:
                 return
             self._idle += 1
+            del work, done  # an idle greenlet holds nothing of the last push
             try:
                 work, done = self._work.get()
             except BaseException:  # killed while idle (at exit): no longer one to promise work to
